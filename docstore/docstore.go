@@ -1,0 +1,181 @@
+package docstore
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/minio/sio"
+)
+
+// KeySize is the length of a document key.
+const KeySize = 32
+
+// ErrNotFound is returned when no document is stored under an id.
+var ErrNotFound = errors.New("docstore: document not found")
+
+// Store is a directory of encrypted documents.
+type Store struct {
+	dir string
+}
+
+// Open returns the store in dir, creating it (mode 0700) if needed, and
+// removes partial files left by a crash.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("docstore: %w", err)
+	}
+	tmps, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	for _, t := range tmps {
+		_ = os.Remove(t)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir is the directory the store keeps its files in.
+func (s *Store) Dir() string { return s.dir }
+
+// Write stores the document read from r under id with a new random key and
+// returns the key and the plaintext size. It returns after fsync.
+func (s *Store) Write(id string, r io.Reader) (key []byte, size int64, err error) {
+	path, err := s.path(id)
+	if err != nil {
+		return nil, 0, err
+	}
+	key = make([]byte, KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return nil, 0, fmt.Errorf("docstore: key: %w", err)
+	}
+	f, err := os.CreateTemp(s.dir, id+".*.tmp")
+	if err != nil {
+		return nil, 0, fmt.Errorf("docstore: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	enc, err := sio.EncryptWriter(f, config(key))
+	if err != nil {
+		return nil, 0, fmt.Errorf("docstore: %w", err)
+	}
+	if size, err = io.Copy(enc, r); err != nil {
+		return nil, 0, fmt.Errorf("docstore: write %s: %w", id, err)
+	}
+	if err = enc.Close(); err != nil { // closes f too
+		return nil, 0, fmt.Errorf("docstore: write %s: %w", id, err)
+	}
+	if err = syncFile(tmp); err != nil {
+		return nil, 0, err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return nil, 0, fmt.Errorf("docstore: %w", err)
+	}
+	if err = syncDir(s.dir); err != nil {
+		return nil, 0, err
+	}
+	return key, size, nil
+}
+
+// Open returns the plaintext of the document stored under id. Reading
+// returns an error if the file was altered or cut short.
+func (s *Store) Open(id string, key []byte) (io.ReadCloser, error) {
+	path, err := s.path(id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("docstore: %w", err)
+	}
+	if info, err := f.Stat(); err == nil && info.Size() == 0 {
+		// sio writes nothing for an empty document.
+		return readCloser{eofReader{}, f}, nil
+	}
+	dec, err := sio.DecryptReader(f, config(key))
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("docstore: %w", err)
+	}
+	return readCloser{dec, f}, nil
+}
+
+// Remove deletes the document stored under id; a missing one is not an error.
+func (s *Store) Remove(id string) error {
+	path, err := s.path(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("docstore: %w", err)
+	}
+	return nil
+}
+
+// IDs lists the ids of the stored documents, for sweeping orphans.
+func (s *Store) IDs() ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("docstore: %w", err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".doc"); ok {
+			ids = append(ids, name)
+		}
+	}
+	return ids, nil
+}
+
+func (s *Store) path(id string) (string, error) {
+	if !validID(id) {
+		return "", fmt.Errorf("docstore: invalid document id %q", id)
+	}
+	return filepath.Join(s.dir, id+".doc"), nil
+}
+
+// validID keeps ids to a safe file-name alphabet, so no id reaches outside dir.
+func validID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func config(key []byte) sio.Config {
+	return sio.Config{Key: key, MinVersion: sio.Version20, MaxVersion: sio.Version20}
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("docstore: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("docstore: fsync: %w", err)
+	}
+	return nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

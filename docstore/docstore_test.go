@@ -1,0 +1,87 @@
+package docstore
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestRoundTrip(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{0, 1, 64<<10 - 1, 64 << 10, 300_001} {
+		doc := make([]byte, size)
+		rand.Read(doc)
+		key, n, err := s.Write("job-1", bytes.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != int64(size) {
+			t.Fatalf("size %d, want %d", n, size)
+		}
+		raw, _ := os.ReadFile(filepath.Join(s.Dir(), "job-1.doc"))
+		if size > 16 && bytes.Contains(raw, doc[:16]) {
+			t.Fatal("plaintext found in the stored file")
+		}
+		r, err := s.Open("job-1", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || !bytes.Equal(got, doc) {
+			t.Fatalf("size %d: read back %d bytes, err %v", size, len(got), err)
+		}
+	}
+}
+
+func TestTamperAndWrongKey(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	doc := bytes.Repeat([]byte("%PDF-1.7 "), 20000)
+	key, _, err := s.Write("j", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(s.Dir(), "j.doc")
+	raw, _ := os.ReadFile(path)
+
+	cases := map[string]func() ([]byte, []byte){
+		"wrong key": func() ([]byte, []byte) { k := make([]byte, KeySize); return raw, k },
+		"flipped":   func() ([]byte, []byte) { b := bytes.Clone(raw); b[len(b)/2] ^= 1; return b, key },
+		"truncated": func() ([]byte, []byte) { return raw[:len(raw)-100], key },
+	}
+	for name, mk := range cases {
+		t.Run(name, func(t *testing.T) {
+			b, k := mk()
+			os.WriteFile(path, b, 0o600)
+			r, err := s.Open("j", k)
+			if err == nil {
+				_, err = io.ReadAll(r)
+				r.Close()
+			}
+			if err == nil {
+				t.Fatal("read succeeded on bad input")
+			}
+		})
+	}
+}
+
+func TestBadIDsAndMissing(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	for _, id := range []string{"", "../x", "a/b", "a.b"} {
+		if _, _, err := s.Write(id, bytes.NewReader(nil)); err == nil {
+			t.Errorf("Write(%q) accepted", id)
+		}
+	}
+	if _, err := s.Open("nothere", make([]byte, KeySize)); err != ErrNotFound {
+		t.Fatalf("Open missing: %v", err)
+	}
+	if err := s.Remove("nothere"); err != nil {
+		t.Fatal(err)
+	}
+}
