@@ -1,0 +1,68 @@
+package relay
+
+import (
+	"net/http"
+
+	"github.com/edgeprint/edgeprint/relay/store"
+)
+
+type companyResponse struct {
+	ID        string          `json:"id"`
+	Code      string          `json:"code"`
+	Name      string          `json:"name"`
+	Retention store.Retention `json:"retention"`
+	AuthType  string          `json:"auth_type"`
+}
+
+type companyPatch struct {
+	Name      *string          `json:"name"`
+	Retention *store.Retention `json:"retention"`
+}
+
+func toCompanyResponse(c store.Company) companyResponse {
+	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType}
+}
+
+func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, companyID string) error {
+	c, err := s.store.Company(r.Context(), companyID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toCompanyResponse(c))
+	return nil
+}
+
+// patchCompany changes the company's name or retention; the agents get
+// the new configuration.
+func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID string) error {
+	var req companyPatch
+	if err := decodeJSON(w, r, &req, false); err != nil {
+		return err
+	}
+	var name string
+	if req.Name != nil {
+		var err error
+		if name, err = cleanName("name", *req.Name); err != nil {
+			return err
+		}
+	}
+	if req.Retention != nil && !req.Retention.Valid() {
+		return badRequest("retention must be %q, %q or %q", store.RetentionImmediate, store.RetentionOneDay, store.RetentionSevenDays)
+	}
+	c, err := s.store.UpdateCompany(r.Context(), companyID, func(c *store.Company) error {
+		if req.Name != nil {
+			c.Name = name
+		}
+		if req.Retention != nil {
+			c.Retention = *req.Retention
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("company changed", "company", companyID, "retention", c.Retention)
+	s.configChanged(companyID)
+	writeJSON(w, http.StatusOK, toCompanyResponse(c))
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package relay is the edgeprint relay: the cloud service that holds a
+// company's users, cards, printers, card readers, agents and held jobs,
+// serves the JSON API (docs/api.md) and a minimal console, and ends the
+// agents' tunnels (docs/agent-protocol.md). README.md walks a job through it.
+//
+// New opens a data dir and binds the listeners; Serve runs until its context
+// ends. Init and CreateToken are operator functions that open the same data
+// dir directly, so they refuse to run while a relay has it open.
+//
+// Decisions the design leaves open, taken here:
+//
+//   - Tenancy. Every API handler gets the company of its token as an
+//     argument, every agent handler the company of its tunnel; store methods
+//     take that company id, and records of other companies are not found
+//     (404), never forbidden (403), so ids of other tenants leak nothing.
+//   - Job ids are the agent's and unique per company, not globally: the same
+//     id in two companies is two jobs. The document is stored in the
+//     docstore under a relay-made id (not the job id), so that two racing
+//     uploads of one job cannot overwrite each other's file: the first to
+//     create the record wins and the other's file is removed. Re-uploading
+//     a stored job reads and discards the body and answers 200.
+//   - Document keys are wrapped with AES-256-GCM under the master key, with
+//     the company and job id as additional data. Deleting a document
+//     deletes the wrapped key in the store first, then the file; a file left
+//     behind is unreadable and removed by the orphan sweep at start-up.
+//   - Retention counts from when the relay stored the document. "immediate"
+//     deletes it when the job is printed; "1d" and "7d" delete it that long
+//     after it was stored, printed or not. No document, printed or not, is
+//     kept longer than 7 days (store.MaxRetention). A job whose document
+//     expires unprinted becomes "deleted" with reason "retention"; job
+//     records themselves (metadata only) are kept.
+//   - Job states: held → printed or failed; failed → printed or failed
+//     (retry); printed is final and a repeated "printed" is accepted; other
+//     changes are 409. A failed job keeps its document.
+//   - Users may have no password (card-only); admins must have one.
+//     Passwords are 8 to 1024 bytes. Cards are hex digits after
+//     normalisation (trimmed, upper case), unique per company.
+//   - Credential checks (registration, console login, the agents' user
+//     authentication) answer the same 401 whatever was wrong, and always
+//     spend one argon2id verification, so neither answer nor timing tells
+//     whether an email exists. Rate limits key on the TCP peer address;
+//     X-Forwarded-For is not trusted.
+//   - Activation codes are 12 characters of an alphabet without 0/O/1/I/L,
+//     shown as XXXX-XXXX-XXXX; dashes, spaces and letter case do not matter
+//     when typed. Their lifetime is 1 to 168 hours (default 24).
+//   - Console sessions live in memory (a restart signs users out), are
+//     renewed at every login and end after 20 idle minutes. The login form's
+//     CSRF token is a double-submit cookie; signed-in forms carry the
+//     session's token. Any user of the company may sign in: admins see every
+//     job, users their own.
+//   - The admin listener (/healthz, /metrics) is meant for loopback; New
+//     warns when it is configured elsewhere but does not refuse, so a
+//     container can expose it to its scraper.
+package relay
