@@ -1,0 +1,161 @@
+package cardreader
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Reader models, as the relay names them.
+const (
+	ElatecTCPConv  = "elatec-tcpconv"
+	ElatecTCPConv2 = "elatec-tcpconv2"
+	RFIDeas241     = "rfideas-241"
+)
+
+const (
+	// maxLine bounds one line; real card numbers are under 40 characters.
+	maxLine = 256
+	// idleTimeout drops readers that went away without closing; readers
+	// reconnect on their own.
+	idleTimeout = 30 * time.Minute
+	// maxConns bounds concurrent readers per listener.
+	maxConns = 4096
+)
+
+// Swipe is one card read.
+type Swipe struct {
+	Model  string     // reader model of the listener that got it
+	Reader netip.Addr // the reader's address
+	Card   string     // the card number as the reader sent it, trimmed
+}
+
+// Handler acts on a swipe. It runs in the connection's goroutine, so a slow
+// release holds back only that reader.
+type Handler func(ctx context.Context, s Swipe)
+
+// Listener serves one reader model on one port.
+type Listener struct {
+	Model   string
+	Handler Handler
+	Logger  *slog.Logger
+}
+
+// Serve accepts reader connections on ln until ctx is done, then closes them
+// and waits for their handlers.
+func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxConns)
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	defer wg.Wait()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("cardreader: accept: %w", err)
+		}
+		select {
+		case sem <- struct{}{}:
+		default:
+			l.Logger.Warn("card reader refused: too many connections", "reader", conn.RemoteAddr())
+			conn.Close()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			l.serveConn(ctx, conn)
+		}()
+	}
+}
+
+func (l *Listener) serveConn(ctx context.Context, conn net.Conn) {
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	addr := peerAddr(conn)
+	log := l.Logger.With("reader", addr, "model", l.Model)
+	r := bufio.NewReaderSize(conn, maxLine)
+	for {
+		conn.SetReadDeadline(time.Now().Add(idleTimeout))
+		line, err := readLine(r)
+		if errors.Is(err, errLineTooLong) {
+			log.Warn("card reader line too long, dropped")
+			continue
+		}
+		if err != nil {
+			return
+		}
+		card, ok := Clean(line)
+		if !ok {
+			if line != "" {
+				log.Debug("card reader sent noise", "bytes", len(line))
+			}
+			continue
+		}
+		l.Handler(ctx, Swipe{Model: l.Model, Reader: addr, Card: card})
+	}
+}
+
+var errLineTooLong = errors.New("cardreader: line too long")
+
+// readLine returns the next line ended by CR, LF or CRLF (an empty line
+// between CR and LF is dropped by the caller as noise). A line longer than
+// maxLine is consumed up to its end and reported as errLineTooLong.
+func readLine(r *bufio.Reader) (string, error) {
+	var b strings.Builder
+	long := false
+	for {
+		c, err := r.ReadByte()
+		if err != nil {
+			return "", err
+		}
+		if c == '\r' || c == '\n' {
+			if long {
+				return "", errLineTooLong
+			}
+			return b.String(), nil
+		}
+		if b.Len() >= maxLine {
+			long = true
+			continue
+		}
+		b.WriteByte(c)
+	}
+}
+
+// Clean trims a line and reports whether it can be a card number: printable
+// ASCII letters, digits and the separators some readers add, at least two
+// characters. Letters are upper-cased so hex reads compare equal.
+func Clean(line string) (string, bool) {
+	s := strings.TrimSpace(line)
+	if len(s) < 2 {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte(" :-_", c) >= 0
+		if !ok {
+			return "", false
+		}
+	}
+	return strings.ToUpper(s), true
+}
+
+func peerAddr(c net.Conn) netip.Addr {
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}

@@ -1,0 +1,123 @@
+package cardreader
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func startListener(t *testing.T) (addr string, swipes <-chan Swipe) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan Swipe, 1000)
+	l := &Listener{Model: ElatecTCPConv, Logger: slog.New(slog.DiscardHandler),
+		Handler: func(_ context.Context, s Swipe) { ch <- s }}
+	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { l.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String(), ch
+}
+
+func TestFramingAndNoise(t *testing.T) {
+	addr, swipes := startListener(t)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	input := "Elatec TCPConv ready\x00\x01\r\n" + // banner with binary noise
+		strings.Repeat("9", 5000) + "\n" + // oversized line
+		"\r\n" +
+		"  04a1b2c3\r\n" + // CRLF, spaces, lower-case hex
+		"1234567890\n" + // LF
+		"55667788\r" // CR
+	if _, err := c.Write([]byte(input)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"04A1B2C3", "1234567890", "55667788"}
+	for _, w := range want {
+		select {
+		case s := <-swipes:
+			if s.Card != w || s.Reader.String() != "127.0.0.1" || s.Model != ElatecTCPConv {
+				t.Fatalf("swipe %+v, want card %s from 127.0.0.1", s, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no swipe for %s", w)
+		}
+	}
+	select {
+	case s := <-swipes:
+		t.Fatalf("unexpected swipe %+v", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func TestManyReadersAtOnce(t *testing.T) {
+	addr, swipes := startListener(t)
+	const readers, each = 50, 20
+	var wg sync.WaitGroup
+	for i := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			w := bufio.NewWriter(c)
+			for j := range each {
+				fmt.Fprintf(w, "%04d%04d\r\n", i, j)
+			}
+			w.Flush()
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for range readers * each {
+		select {
+		case s := <-swipes:
+			seen[s.Card] = true
+		case <-time.After(10 * time.Second):
+			t.Fatalf("got %d of %d swipes", len(seen), readers*each)
+		}
+	}
+	if len(seen) != readers*each {
+		t.Fatalf("got %d distinct swipes, want %d", len(seen), readers*each)
+	}
+}
+
+func FuzzReadLine(f *testing.F) {
+	for _, s := range []string{"1234\r\n", "\r\r\n\n", strings.Repeat("A", 300) + "\n1\n", "\x00\xff\r"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		r := bufio.NewReaderSize(strings.NewReader(in), maxLine)
+		for {
+			line, err := readLine(r)
+			if err == errLineTooLong {
+				continue
+			}
+			if err != nil {
+				return
+			}
+			if len(line) > maxLine || strings.ContainsAny(line, "\r\n") {
+				t.Fatalf("bad line %q", line)
+			}
+			if card, ok := Clean(line); ok && (card != strings.ToUpper(card) || len(card) < 2) {
+				t.Fatalf("bad card %q", card)
+			}
+		}
+	})
+}
