@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,12 +47,12 @@ type Agent struct {
 
 	cfgBackoff    tunnel.Backoff
 	tunnelMetrics *tunnel.Metrics
-	sess          atomic.Pointer[tunnel.Session]
+	sess          *sessionHolder
 	uploadKick    chan struct{}
 	reportKick    chan struct{}
 
 	mu        sync.Mutex
-	releasing map[string]bool // job ids being sent or uploaded
+	releasing map[string]bool // job ids being sent to a printer
 }
 
 type readerListener struct {
@@ -84,8 +83,9 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		uploadKick: make(chan struct{}, 1),
 		reportKick: make(chan struct{}, 1),
 		releasing:  map[string]bool{},
+		sess:       newSessionHolder(),
 	}
-	a.relay = relayClient{session: a.session}
+	a.relay = relayClient{session: a.sess.wait}
 	a.metrics = newMetrics(a.registry)
 	a.tunnelMetrics = tunnel.NewMetrics(a.registry)
 	defer func() {

@@ -1,0 +1,21 @@
+// Package agent is the edgeprint service that runs on one PC per site.
+//
+// It serves the site's secure print queue over IPP/IPPS, spools each job
+// encrypted and durable before it answers the client, uploads held jobs to
+// the relay, listens for badge swipes from network card readers and sends a
+// user's held jobs to the printer beside the reader. Everything the relay
+// knows that the agent needs to release jobs on its own (printers, readers,
+// card look-ups already made) is kept in the agent's bbolt database, so
+// release keeps working while the relay is unreachable.
+//
+// Decisions:
+//   - The configuration file is JSON, decoded strictly: an unknown key is an
+//     error, so a typo never silently falls back to a default.
+//   - The agent's identity (id and secret from registration, the relay URL
+//     and its pinned certificate) lives in DATA_DIR/identity.json, mode 0600,
+//     apart from the configuration, which IT may copy between sites.
+//   - A job's local copy is deleted as soon as it has printed; the relay
+//     keeps its own copy according to the company's retention.
+//   - A card number looked up at the relay is cached (as a SHA-256) so the
+//     same badge releases local jobs while the relay is down.
+package agent

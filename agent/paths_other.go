@@ -1,0 +1,5 @@
+//go:build !windows
+
+package agent
+
+func defaultDataDir() string { return "/var/lib/edgeprint" }
