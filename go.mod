@@ -3,23 +3,27 @@ module github.com/edgeprint/edgeprint
 go 1.26
 
 require (
-	github.com/OpenPrinting/goipp v1.2.0 // indirect
+	github.com/OpenPrinting/goipp v1.2.0
+	github.com/coder/websocket v1.8.14
+	github.com/hashicorp/yamux v0.1.2
+	github.com/minio/sio v0.4.1
+	github.com/prometheus/client_golang v1.23.2
+	go.etcd.io/bbolt v1.5.0
+	golang.org/x/crypto v0.45.0
+	golang.org/x/sync v0.20.0
+	golang.org/x/sys v0.45.0
+	golang.org/x/term v0.37.0
+	golang.org/x/time v0.14.0
+)
+
+require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/coder/websocket v1.8.14 // indirect
-	github.com/hashicorp/yamux v0.1.2 // indirect
-	github.com/minio/sio v0.4.1 // indirect
+	github.com/kr/text v0.2.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
-	github.com/prometheus/client_golang v1.23.2 // indirect
 	github.com/prometheus/client_model v0.6.2 // indirect
 	github.com/prometheus/common v0.66.1 // indirect
 	github.com/prometheus/procfs v0.16.1 // indirect
-	go.etcd.io/bbolt v1.4.3 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
-	golang.org/x/crypto v0.45.0 // indirect
-	golang.org/x/sync v0.20.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
-	golang.org/x/term v0.37.0 // indirect
-	golang.org/x/time v0.14.0 // indirect
 	google.golang.org/protobuf v1.36.8 // indirect
 )

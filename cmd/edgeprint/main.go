@@ -1,0 +1,93 @@
+// Command edgeprint is the one binary of edgeprint: the site agent, the
+// relay, the loopback demo and the operator commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const usage = `edgeprint: secure pull printing
+
+Usage:
+  edgeprint demo [--dir DIR] [--ephemeral]     run relay, agent and a printer on loopback
+  edgeprint agent [--config FILE]              run the site agent
+  edgeprint agent check [--config FILE]        validate the agent configuration
+  edgeprint agent register --relay URL --company CODE --activation-code CODE [--config FILE]
+                                               register this agent with a relay
+  edgeprint relay [flags]                      run the relay
+  edgeprint relay init --data-dir DIR --company-code CODE --company-name NAME --admin-email EMAIL
+                                               create a company, its first admin and API token
+  edgeprint relay token create --data-dir DIR --company CODE [--name NAME]
+                                               create an admin API token
+  edgeprint version                            print the version
+
+Run "edgeprint COMMAND -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "edgeprint:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line; it is main without the process around it,
+// so tests can call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "agent":
+		return runAgent(ctx, rest, stdin, stdout, stderr)
+	case "relay":
+		return runRelay(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "edgeprint", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// newFlags makes a flag set that reports errors to the caller, not os.Exit.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// noArgs rejects stray positional arguments after flags.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
