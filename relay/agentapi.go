@@ -71,7 +71,13 @@ func (s *Server) agentAuth(w http.ResponseWriter, r *http.Request, a store.Agent
 	if !s.logins.ok(key) {
 		return tooMany(w)
 	}
-	u, err := s.checkPassword(r.Context(), a.CompanyID, req.Username, req.Password)
+	company, err := s.store.Company(r.Context(), a.CompanyID)
+	if err != nil {
+		return err
+	}
+	// 503 when the company's directory cannot be asked: the print queue
+	// then answers "service unavailable", never an accept.
+	u, err := s.companyLogin(r.Context(), company, req.Username, req.Password)
 	if errors.Is(err, errUnauthorized) {
 		s.logins.allow(key)
 	}
