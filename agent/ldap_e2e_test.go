@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -343,9 +344,18 @@ func TestDirectoryLoginEndToEnd(t *testing.T) {
 // and the print queue answers service-unavailable, in bounded time; neither
 // accepts.
 func TestDirectoryDownEndToEnd(t *testing.T) {
+	for _, tc := range []struct{ name, server string }{
+		{"dead", "ldap://" + closedPort(t)},
+		{"silent", "ldap://" + silentServer(t)},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testDirectoryDown(t, tc.server) })
+	}
+}
+
+func testDirectoryDown(t *testing.T, server string) {
 	ldap := ldaptest.Shared(t)
 	cfg := ldap.Config()
-	cfg.Servers = []string{"ldap://127.0.0.1:1"} // nothing listens on port 1
+	cfg.Servers = []string{server}
 	cfg.LoginTimeout = ldapauth.Duration(time.Second)
 	s := startSite(t, cfg)
 
@@ -404,4 +414,48 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// closedPort is a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// silentServer accepts connections and never answers: a hung directory.
+func silentServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
 }
