@@ -139,10 +139,10 @@ func TestDirectoryLogin(t *testing.T) {
 	}
 	auth(t, `ACME\alice`, "wrong-pw-1", http.StatusUnauthorized)
 	auth(t, `ACME\alice`, "", http.StatusUnauthorized)
-	auth(t, `OTHER\alice`, "right-pw-1", http.StatusServiceUnavailable)    // nobody serves OTHER
-	auth(t, "x@broken.example", "right-pw-1", http.StatusServiceUnavailable) // its only agent fails
+	auth(t, `OTHER\alice`, "right-pw-1", http.StatusServiceUnavailable)       // nobody serves OTHER
+	auth(t, "x@broken.example", "right-pw-1", http.StatusServiceUnavailable)  // its only agent fails
 	auth(t, "x@garbage.example", "right-pw-1", http.StatusServiceUnavailable) // an unusable answer is no accept
-	auth(t, "noemail", "right-pw-1", http.StatusUnauthorized)                // no email, no user
+	auth(t, "noemail", "right-pw-1", http.StatusUnauthorized)                 // no email, no user
 	// A bare name takes the default domain; the record follows the
 	// directory: same user, new name, now an admin.
 	again := auth(t, "alice", "right-pw-1", http.StatusOK)
