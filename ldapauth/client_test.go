@@ -310,3 +310,33 @@ func silentServer(t *testing.T) string {
 	})
 	return ln.Addr().String()
 }
+
+// TestUsers: the import reads every person, with badge and admin flag,
+// and no password.
+func TestUsers(t *testing.T) {
+	srv := ldaptest.Shared(t)
+	c, _ := newClient(t, srv.Config())
+	users, err := c.Users(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]ldapauth.Identity{}
+	for _, u := range users {
+		got[u.Email] = u
+	}
+	for _, want := range ldaptest.Users {
+		u, ok := got[want.Email]
+		if !ok || u.DN != want.DN() || u.Name != want.Name || u.Card != want.Card || u.Admin != want.Admin {
+			t.Errorf("%s: %+v, %v; want %+v", want.UID, u, ok, want)
+		}
+	}
+	if len(users) != len(ldaptest.Users) {
+		t.Errorf("%d users, want %d (the service account is no person)", len(users), len(ldaptest.Users))
+	}
+	cfg := srv.Config()
+	cfg.BindDN, cfg.BindPassword = "", ""
+	c, _ = newClient(t, cfg)
+	if _, err := c.Users(t.Context()); !errors.Is(err, ldapauth.ErrSyncNotConfigured) {
+		t.Fatalf("sync without a service account: %v", err)
+	}
+}

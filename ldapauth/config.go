@@ -86,6 +86,13 @@ type Config struct {
 	// a badge enrols itself at the user's first directory login.
 	CardAttribute string `json:"card_attribute,omitempty"`
 
+	// SyncInterval imports the directory's people into the relay this
+	// often (no passwords); zero turns the import off. SyncFilter selects
+	// them (default DefaultSyncFilter). Sync needs bind_dn or
+	// anonymous_search.
+	SyncInterval Duration `json:"sync_interval,omitzero"`
+	SyncFilter   string   `json:"sync_filter,omitempty"`
+
 	// Timeouts; zero means the default.
 	DialTimeout  Duration `json:"dial_timeout,omitzero"`
 	OpTimeout    Duration `json:"op_timeout,omitzero"`
@@ -179,6 +186,17 @@ func (c Config) Validate() error {
 		if _, err := ldap.CompileFilter(fillFilter(c.GroupFilter, "x", "x@y", "cn=x")); err != nil {
 			bad("group_filter: %v", err)
 		}
+	}
+	if c.SyncFilter != "" {
+		if _, err := ldap.CompileFilter(c.SyncFilter); err != nil {
+			bad("sync_filter: %v", err)
+		}
+	}
+	if c.SyncInterval != 0 && (c.SyncInterval < Duration(MinSyncInterval) || c.SyncInterval > Duration(7*24*time.Hour)) {
+		bad("sync_interval must be between %s and 168h", MinSyncInterval)
+	}
+	if c.SyncInterval != 0 && c.BindDN == "" && !c.AnonymousSearch {
+		bad("sync_interval needs bind_dn or anonymous_search")
 	}
 	if c.GroupAttribute != "" && c.GroupFilter != "" {
 		bad("group_attribute and group_filter: choose one")
