@@ -165,6 +165,7 @@ func (a *Agent) services() []service {
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
+		service{"ldap sync", a.directorySync},
 	)
 }
 

@@ -459,3 +459,45 @@ func silentServer(t *testing.T) string {
 	})
 	return ln.Addr().String()
 }
+
+// TestDirectorySyncEndToEnd: with sync_interval set, the agent imports the
+// directory's people into the relay before anyone signs in: badge numbers
+// and admin flags, no passwords.
+func TestDirectorySyncEndToEnd(t *testing.T) {
+	ldap := ldaptest.Shared(t)
+	cfg := ldap.Config()
+	cfg.SyncInterval = ldapauth.Duration(time.Second)
+	s := startSite(t, cfg)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, a := s.user(ldaptest.Alice.Email)
+		_, b := s.user(ldaptest.Bob.Email)
+		_, c := s.user(ldaptest.Carol.Email)
+		if a && b && c {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the directory's people did not reach the relay")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, want := range ldaptest.Users {
+		u, _ := s.user(want.Email)
+		if u.Name != want.Name || u.Admin != want.Admin || (want.Card != "" && (len(u.Cards) != 1 || u.Cards[0] != want.Card)) {
+			t.Errorf("%s imported as %+v", want.UID, u)
+		}
+	}
+	// Imported is not signed in: the locked account still cannot.
+	if status, _ := s.consoleLogin("carol", ldaptest.Carol.Password); status != http.StatusUnauthorized {
+		t.Fatalf("locked carol after the import: %d", status)
+	}
+	s.stop()
+	for _, dir := range []string{s.agentDir, s.relayDir} {
+		if f := grepDir(t, dir, []byte(ldaptest.ServicePassword)); f != "" {
+			t.Errorf("the service account password is in %s", f)
+		}
+	}
+	if strings.Contains(s.logs.String(), ldaptest.ServicePassword) {
+		t.Error("the service account password is in the logs")
+	}
+}

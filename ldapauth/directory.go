@@ -56,3 +56,6 @@ func (d *Directory) Authenticate(ctx context.Context, username, password, domain
 	}
 	return Identity{}, ErrUnknownDomain
 }
+
+// Clients lists the directories' clients, in configuration order.
+func (d *Directory) Clients() []*Client { return append([]*Client(nil), d.clients...) }

@@ -17,7 +17,7 @@ import (
 // the relay's directory logins with h. (The real agent and slapd are in
 // the agent package's end-to-end test; this one drives the relay's side
 // through every answer an agent can give.)
-func connectDirectoryAgent(t *testing.T, r *testRelay, c agentCreds, domains []string, h http.HandlerFunc) {
+func connectDirectoryAgent(t *testing.T, r *testRelay, c agentCreds, domains []string, h http.HandlerFunc) *testAgent {
 	t.Helper()
 	url := "wss" + strings.TrimPrefix(r.srv.URL(), "https") + "/api/v1/agents/tunnel"
 	hdr := http.Header{}
@@ -29,7 +29,9 @@ func connectDirectoryAgent(t *testing.T, r *testRelay, c agentCreds, domains []s
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /relay/v1/ldap/authenticate", h)
+	if h != nil {
+		mux.HandleFunc("POST /relay/v1/ldap/authenticate", h)
+	}
 	served := make(chan struct{})
 	go func() {
 		_ = sess.Serve(mux)
@@ -42,6 +44,7 @@ func connectDirectoryAgent(t *testing.T, r *testRelay, c agentCreds, domains []s
 	// Wait until the relay lists the tunnel.
 	a := &testAgent{id: c.id, sess: sess}
 	a.call(t, "GET", "/agent/v1/config", nil, http.StatusOK, nil)
+	return a
 }
 
 // directory answers logins from a fixed table, like a directory would.
@@ -183,5 +186,33 @@ func TestDirectoryLogin(t *testing.T) {
 	}
 	if strings.Contains(r.logs.String(), "right-pw-1") || strings.Contains(r.logs.String(), "wrong-pw-1") {
 		t.Fatal("a password is in the relay's log")
+	}
+}
+
+// TestDirectoryImport: an agent imports people only for a domain it
+// announced, and only into a company that signs in with its directory.
+func TestDirectoryImport(t *testing.T) {
+	dir := t.TempDir()
+	acme := initTenant(t, dir, "ACME")
+	r := startRelay(t, dir)
+	a := connectDirectoryAgent(t, r, registerTestAgent(t, r, acme, "dc"), []string{"acme.example"}, nil)
+	batch := func(domain string) map[string]any {
+		return map[string]any{"domain": domain, "users": []ldapauth.Identity{
+			{DN: "uid=ann,dc=acme", Email: "ann@acme.example", Name: "Ann", Card: "0F0F", Admin: true},
+			{DN: "uid=x,dc=acme", Name: "no email"},
+		}}
+	}
+	a.call(t, "POST", "/agent/v1/directory/users", batch("acme.example"), http.StatusConflict, nil) // still local
+	r.call(t, "PATCH", "/api/v1/company", acme.token, map[string]any{"auth_type": "ldap"}, http.StatusOK, nil)
+	a.call(t, "POST", "/agent/v1/directory/users", batch("evil.example"), http.StatusForbidden, nil)
+	var res struct{ Imported, Skipped int }
+	a.call(t, "POST", "/agent/v1/directory/users", batch("ACME.example"), http.StatusOK, &res)
+	if res.Imported != 1 || res.Skipped != 1 {
+		t.Fatalf("import: %+v", res)
+	}
+	var users []userResponse
+	r.call(t, "GET", "/api/v1/users", acme.token, nil, http.StatusOK, &users)
+	if len(users) != 2 || users[1].Email != "ann@acme.example" || !users[1].Admin || len(users[1].Cards) != 1 {
+		t.Fatalf("users: %+v", users)
 	}
 }
