@@ -3,13 +3,11 @@ package ldapauth
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -75,13 +73,9 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify}
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("ldapauth: ca_file: %w", err)
-		}
-		tc.RootCAs = x509.NewCertPool()
-		if !tc.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ldapauth: ca_file %s: no PEM certificate", cfg.CAFile)
+		var err error
+		if tc.RootCAs, err = loadCA(cfg.CAFile); err != nil {
+			return nil, fmt.Errorf("ldapauth: %w", err)
 		}
 	}
 	return &Client{

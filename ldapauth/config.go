@@ -1,10 +1,12 @@
 package ldapauth
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -198,6 +200,11 @@ func (c Config) Validate() error {
 	if c.SyncInterval != 0 && c.BindDN == "" && !c.AnonymousSearch {
 		bad("sync_interval needs bind_dn or anonymous_search")
 	}
+	if c.CAFile != "" {
+		if _, err := loadCA(c.CAFile); err != nil {
+			bad("%v", err)
+		}
+	}
 	if c.GroupAttribute != "" && c.GroupFilter != "" {
 		bad("group_attribute and group_filter: choose one")
 	}
@@ -233,4 +240,17 @@ func fillFilter(f, user, upn, dn string) string {
 		"{upn}", ldap.EscapeFilter(upn),
 		"{dn}", ldap.EscapeFilter(dn),
 	).Replace(f)
+}
+
+// loadCA reads a PEM bundle of trusted CA certificates.
+func loadCA(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("ca_file %s: no PEM certificate", file)
+	}
+	return pool, nil
 }

@@ -27,6 +27,9 @@ func TestConfigValidate(t *testing.T) {
 		{"two group sources", "choose one", func(c *Config) { c.GroupAttribute, c.GroupFilter = "memberOf", "(member={dn})" }},
 		{"template without user", "user_dn_template", func(c *Config) { c.UserDNTemplate = "uid=x,dc=y" }},
 		{"huge timeout", "op_timeout", func(c *Config) { c.OpTimeout = Duration(time.Hour) }},
+		{"missing CA file", "ca_file", func(c *Config) { c.CAFile = "/nonexistent/ca.pem" }},
+		{"sync without service account", "sync_interval needs", func(c *Config) { c.SyncInterval = Duration(time.Hour) }},
+		{"sync too often", "sync_interval must", func(c *Config) { c.SyncInterval = Duration(time.Millisecond) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
