@@ -122,7 +122,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if err := queueCfg.Validate(); err != nil {
 		return nil, err
 	}
-	if a.dir, err = newDirectory(cfg.LDAP, logger); err != nil {
+	if a.dir, err = newDirectory(cfg.LDAP, logger, a.registry); err != nil {
 		return nil, err
 	}
 	a.queue = ipp.NewServer(queueCfg, a, a, logger.With("component", "ipp"))

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/edgeprint/edgeprint/ldapauth"
 )
 
@@ -45,7 +47,7 @@ func validateLDAP(cfgs []ldapauth.Config) []error {
 	return errs
 }
 
-func newDirectory(cfgs []ldapauth.Config, logger *slog.Logger) (*ldapauth.Directory, error) {
+func newDirectory(cfgs []ldapauth.Config, logger *slog.Logger, reg prometheus.Registerer) (*ldapauth.Directory, error) {
 	if len(cfgs) == 0 {
 		return nil, nil
 	}
@@ -53,6 +55,7 @@ func newDirectory(cfgs []ldapauth.Config, logger *slog.Logger) (*ldapauth.Direct
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
+	d.Metrics = ldapauth.NewMetrics(reg)
 	return d, nil
 }
 

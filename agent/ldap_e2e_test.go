@@ -316,6 +316,20 @@ func TestDirectoryLoginEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("metrics", func(t *testing.T) {
+		resp, err := http.Get("http://" + s.agent.AdminAddr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, want := range []string{`edgeprint_ldapauth_logins_total{result="ok"}`, `edgeprint_ldapauth_logins_total{result="locked"}`, `edgeprint_ldapauth_logins_total{result="invalid"}`} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+	})
+
 	// Everything is on disk once both have stopped.
 	s.stop()
 	secrets := map[string]string{"alice": alice.Password, "bob": bob.Password, "carol": carol.Password,

@@ -41,6 +41,7 @@ func (a *Agent) directorySyncLoop(ctx context.Context, c *ldapauth.Client, every
 		case <-t.C:
 		}
 		n, err := a.syncDirectory(ctx, c)
+		a.dir.Metrics.Sync(err)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return

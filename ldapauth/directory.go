@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 )
 
 // Directory is every directory an agent serves, each for its domains.
 type Directory struct {
 	clients []*Client
+	// Metrics, if set, counts the logins.
+	Metrics *Metrics
 }
 
 // NewDirectory builds a client per configuration. A domain may appear in
@@ -45,7 +48,9 @@ func (d *Directory) Domains() []string {
 // Authenticate routes the login to the directory of its domain. domain
 // names the directory for a name without one (a bare name or a DN); when
 // it is empty too, the first directory answers.
-func (d *Directory) Authenticate(ctx context.Context, username, password, domain string) (Identity, error) {
+func (d *Directory) Authenticate(ctx context.Context, username, password, domain string) (id Identity, err error) {
+	start := time.Now()
+	defer func() { d.Metrics.login(start, err) }()
 	if l, err := ParseLogin(username); err == nil && l.Domain != "" {
 		domain = l.Domain
 	}
