@@ -17,10 +17,12 @@ type companyResponse struct {
 }
 
 type companyPatch struct {
-	Name          *string          `json:"name"`
-	Retention     *store.Retention `json:"retention"`
-	AuthType      *string          `json:"auth_type"`
-	DefaultDomain *string          `json:"default_domain"`
+	Name      *string          `json:"name"`
+	Retention *store.Retention `json:"retention"`
+
+	// How the company's users sign in (directory.go).
+	AuthType      *string `json:"auth_type"`
+	DefaultDomain *string `json:"default_domain"`
 }
 
 func toCompanyResponse(c store.Company) companyResponse {

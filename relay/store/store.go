@@ -137,24 +137,26 @@ type Company struct {
 	Name      string    `json:"name"`
 	Retention Retention `json:"retention"`
 	AuthType  string    `json:"auth_type"`
+	Created   time.Time `json:"created"`
+
 	// DefaultDomain is the directory domain of logins that name none
 	// (AuthLDAP).
-	DefaultDomain string    `json:"default_domain,omitempty"`
-	Created       time.Time `json:"created"`
+	DefaultDomain string `json:"default_domain,omitempty"`
 }
 
 // User is a person who prints; Admin users also manage their company.
 type User struct {
-	ID           string   `json:"id"`
-	CompanyID    string   `json:"company_id"`
-	Email        string   `json:"email"` // unique in the company, lower case
-	Name         string   `json:"name"`
-	PasswordHash string   `json:"password_hash,omitempty"` // argon2id PHC string; empty: no password login
-	Cards        []string `json:"cards,omitempty"`         // normalised, unique in the company
-	Admin        bool     `json:"admin"`
+	ID           string    `json:"id"`
+	CompanyID    string    `json:"company_id"`
+	Email        string    `json:"email"` // unique in the company, lower case
+	Name         string    `json:"name"`
+	PasswordHash string    `json:"password_hash,omitempty"` // argon2id PHC string; empty: no password login
+	Cards        []string  `json:"cards,omitempty"`         // normalised, unique in the company
+	Admin        bool      `json:"admin"`
+	Created      time.Time `json:"created"`
+
 	// DirectoryDN is set for a user the company's directory manages.
-	DirectoryDN string    `json:"directory_dn,omitempty"`
-	Created     time.Time `json:"created"`
+	DirectoryDN string `json:"directory_dn,omitempty"`
 }
 
 // Token is an admin API token; only the SHA-256 of the token is kept.
