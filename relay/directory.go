@@ -70,7 +70,11 @@ func (s *Server) directoryLogin(ctx context.Context, c store.Company, username, 
 		s.log.Warn("directory login: no connected agent serves the domain", "company", c.ID, "domain", domain)
 		return ldapauth.Identity{}, errDirectoryUnavailable
 	}
-	ctx, cancel := context.WithTimeout(ctx, directoryTimeout)
+	timeout := s.directoryTimeout
+	if timeout == 0 {
+		timeout = directoryTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	body, err := json.Marshal(map[string]string{"username": username, "password": pw, "domain": c.DefaultDomain})
 	if err != nil {

@@ -1,12 +1,16 @@
 package relay
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/edgeprint/edgeprint/certs"
 	"github.com/edgeprint/edgeprint/ldapauth"
@@ -214,5 +218,58 @@ func TestDirectoryImport(t *testing.T) {
 	r.call(t, "GET", "/api/v1/users", acme.token, nil, http.StatusOK, &users)
 	if len(users) != 2 || users[1].Email != "ann@acme.example" || !users[1].Admin || len(users[1].Cards) != 1 {
 		t.Fatalf("users: %+v", users)
+	}
+}
+
+// startRelayTuned is startRelay with tune applied to the server before it
+// serves.
+func startRelayTuned(t *testing.T, dataDir string, tune func(*Server)) *testRelay {
+	t.Helper()
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), nil))
+	srv, err := New(Config{Listen: "127.0.0.1:0", DataDir: dataDir, AdminListen: "off"}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tune(srv)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &testRelay{srv: srv, dataDir: dataDir, logs: logs, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- srv.Serve(ctx) }()
+	r.client = pinnedClient(srv.Fingerprint())
+	t.Cleanup(func() {
+		if err := r.stop(); err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return r
+}
+
+// TestDirectoryAgentSilent: an agent that takes the call and never
+// answers costs at most the directory timeout, then "directory
+// unavailable"; the agent's call is cancelled.
+func TestDirectoryAgentSilent(t *testing.T) {
+	dir := t.TempDir()
+	acme := initTenant(t, dir, "ACME")
+	r := startRelayTuned(t, dir, func(s *Server) { s.directoryTimeout = 300 * time.Millisecond })
+	queue := connectAgent(t, r, registerTestAgent(t, r, acme, "queue"))
+	cancelled := make(chan struct{}, 1)
+	connectDirectoryAgent(t, r, registerTestAgent(t, r, acme, "dc-silent"), []string{"acme.example"},
+		func(w http.ResponseWriter, req *http.Request) {
+			// Read the body as the agent does: only then does the
+			// server watch the stream for the caller going away.
+			_, _ = io.Copy(io.Discard, req.Body)
+			<-req.Context().Done()
+			cancelled <- struct{}{}
+		})
+	r.call(t, "PATCH", "/api/v1/company", acme.token, map[string]any{"auth_type": "ldap"}, http.StatusOK, nil)
+	start := time.Now()
+	queue.call(t, "POST", "/agent/v1/auth", map[string]string{"username": "alice@acme.example", "password": "pw-pw-pw"}, http.StatusServiceUnavailable, nil)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("answered after %s with a 300ms directory timeout", d)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the silent agent's call was never cancelled")
 	}
 }
