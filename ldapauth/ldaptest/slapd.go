@@ -32,8 +32,9 @@ import (
 
 // Timeouts of the harness.
 const (
-	startTimeout = 15 * time.Second
-	stopTimeout  = 5 * time.Second
+	startTimeout  = 15 * time.Second
+	stopTimeout   = 5 * time.Second
+	startAttempts = 3
 )
 
 // The seeded directory.
@@ -71,7 +72,6 @@ type Server struct {
 	// CAFile is the PEM of the CA that signed the server's certificate.
 	CAFile string
 
-	dir  string
 	cmd  *exec.Cmd
 	done chan error
 	log  *bytes.Buffer
@@ -93,17 +93,15 @@ func Binary() (string, error) {
 
 // Start seeds a directory in dir and runs slapd on two free loopback ports
 // until Stop.
-func Start(dir string) (_ *Server, err error) {
+func Start(dir string) (*Server, error) {
 	slapd, err := Binary()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir, done: make(chan error, 1), log: &bytes.Buffer{}}
 	ca, err := writeCerts(dir)
 	if err != nil {
 		return nil, err
 	}
-	s.CAFile = ca
 	if err := os.MkdirAll(filepath.Join(dir, "db"), 0o700); err != nil {
 		return nil, err
 	}
@@ -122,6 +120,19 @@ func Start(dir string) (_ *Server, err error) {
 	if out, err := exec.Command(slapadd, "-f", conf, "-l", seed).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("ldaptest: slapadd: %v\n%s", err, out)
 	}
+	// The ports are free when picked, but another process may take one
+	// before slapd binds it: try again on new ones.
+	for attempt := 1; ; attempt++ {
+		run, err := launch(slapd, conf, ca)
+		if err == nil || attempt == startAttempts {
+			return run, err
+		}
+	}
+}
+
+// launch runs slapd on two free ports and waits until it listens.
+func launch(slapd, conf, caFile string) (_ *Server, err error) {
+	s := &Server{CAFile: caFile, done: make(chan error, 1), log: &bytes.Buffer{}}
 	ports, err := freePorts(2)
 	if err != nil {
 		return nil, err
