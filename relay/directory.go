@@ -80,7 +80,6 @@ func (s *Server) directoryLogin(ctx context.Context, c store.Company, username, 
 	if err != nil {
 		return ldapauth.Identity{}, err
 	}
-	defer clear(body)
 	for _, a := range agents {
 		id, err := askAgent(ctx, a, body)
 		if err == nil || errors.Is(err, errUnauthorized) {
