@@ -1,24 +1,28 @@
 module github.com/edgeprint/edgeprint
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/OpenPrinting/goipp v1.2.0
 	github.com/coder/websocket v1.8.14
+	github.com/go-ldap/ldap/v3 v3.4.15
 	github.com/hashicorp/yamux v0.1.2
 	github.com/minio/sio v0.4.1
 	github.com/prometheus/client_golang v1.23.2
 	go.etcd.io/bbolt v1.5.0
-	golang.org/x/crypto v0.45.0
+	golang.org/x/crypto v0.54.0
 	golang.org/x/sync v0.20.0
-	golang.org/x/sys v0.45.0
-	golang.org/x/term v0.37.0
+	golang.org/x/sys v0.47.0
+	golang.org/x/term v0.45.0
 	golang.org/x/time v0.14.0
 )
 
 require (
+	github.com/Azure/go-ntlmssp v0.1.1 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/go-asn1-ber/asn1-ber v1.5.8 // indirect
+	github.com/google/uuid v1.6.0 // indirect
 	github.com/kr/text v0.2.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/prometheus/client_model v0.6.2 // indirect

@@ -20,6 +20,7 @@ import (
 	"github.com/edgeprint/edgeprint/certs"
 	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/ipp"
+	"github.com/edgeprint/edgeprint/ldapauth"
 	"github.com/edgeprint/edgeprint/tunnel"
 )
 
@@ -38,6 +39,7 @@ type Agent struct {
 	registry *prometheus.Registry
 	metrics  *metrics
 	queue    *ipp.Server
+	dir      *ldapauth.Directory // nil without directories
 	tls      *tls.Config
 	started  time.Time
 
@@ -120,6 +122,9 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if err := queueCfg.Validate(); err != nil {
 		return nil, err
 	}
+	if a.dir, err = newDirectory(cfg.LDAP, logger, a.registry); err != nil {
+		return nil, err
+	}
 	a.queue = ipp.NewServer(queueCfg, a, a, logger.With("component", "ipp"))
 
 	if a.ippLn, err = net.Listen("tcp", cfg.IPP.Listen); err != nil {
@@ -160,6 +165,7 @@ func (a *Agent) services() []service {
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
+		service{"ldap sync", a.directorySync},
 	)
 }
 

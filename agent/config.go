@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/edgeprint/edgeprint/ldapauth"
 )
 
 // Off disables a listener when given as its address.
@@ -26,6 +28,9 @@ type Config struct {
 	// CardReaders are the listeners network card readers connect to.
 	CardReaders ReadersConfig `json:"card_readers"`
 	Log         LogConfig     `json:"log"`
+	// LDAP are the company directories this agent checks logins against,
+	// one per directory, each with the domains it serves (ldapauth).
+	LDAP []ldapauth.Config `json:"ldap,omitempty"`
 }
 
 // AdminConfig is the local status page, /healthz and /metrics.
@@ -131,6 +136,7 @@ func (c Config) Validate() error {
 	if c.IPP.MaxDocumentMB <= 0 {
 		errs = append(errs, errors.New("ipp.max_document_mb must be positive"))
 	}
+	errs = append(errs, validateLDAP(c.LDAP)...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -19,6 +19,7 @@ func (a *Agent) keepTunnel(ctx context.Context) error {
 	header := http.Header{}
 	header.Set("Authorization", "Bearer "+a.id.AgentID+"."+a.id.Secret.Reveal())
 	header.Set("X-Edgeprint-Machine", MachineHash())
+	a.announceDomains(header)
 	tlsConfig := certs.PinnedConfig(a.id.RelayFingerprint)
 	dial := func(ctx context.Context) (*tunnel.Session, error) {
 		return tunnel.Dial(ctx, url, header, tlsConfig)
@@ -77,6 +78,7 @@ func (a *Agent) tunnelHandler() http.Handler {
 		a.log.Info("site configuration updated", "printers", len(sc.Printers), "readers", len(sc.Readers))
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("POST /relay/v1/ldap/authenticate", a.serveDirectoryLogin)
 	return mux
 }
 

@@ -45,6 +45,7 @@ func (s *Server) agentRoutes(c *agentConn) http.Handler {
 	handle("GET /agent/v1/jobs", s.agentListJobs)
 	handle("GET /agent/v1/jobs/{id}/document", s.agentGetDocument)
 	handle("POST /agent/v1/jobs/{id}/state", s.agentSetState)
+	handle("POST /agent/v1/directory/users", s.agentDirectoryUsers(c))
 	handle("/", func(w http.ResponseWriter, r *http.Request, _ store.Agent) error {
 		return errorf(http.StatusNotFound, "no such route: %s %s", r.Method, r.URL.Path)
 	})
@@ -71,7 +72,13 @@ func (s *Server) agentAuth(w http.ResponseWriter, r *http.Request, a store.Agent
 	if !s.logins.ok(key) {
 		return tooMany(w)
 	}
-	u, err := s.checkPassword(r.Context(), a.CompanyID, req.Username, req.Password)
+	company, err := s.store.Company(r.Context(), a.CompanyID)
+	if err != nil {
+		return err
+	}
+	// 503 when the company's directory cannot be asked: the print queue
+	// then answers "service unavailable", never an accept.
+	u, err := s.companyLogin(r.Context(), company, req.Username, req.Password)
 	if errors.Is(err, errUnauthorized) {
 		s.logins.allow(key)
 	}

@@ -12,15 +12,21 @@ type companyResponse struct {
 	Name      string          `json:"name"`
 	Retention store.Retention `json:"retention"`
 	AuthType  string          `json:"auth_type"`
+	// DefaultDomain is the directory domain of logins without one.
+	DefaultDomain string `json:"default_domain,omitempty"`
 }
 
 type companyPatch struct {
 	Name      *string          `json:"name"`
 	Retention *store.Retention `json:"retention"`
+
+	// How the company's users sign in (directory.go).
+	AuthType      *string `json:"auth_type"`
+	DefaultDomain *string `json:"default_domain"`
 }
 
 func toCompanyResponse(c store.Company) companyResponse {
-	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType}
+	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType, DefaultDomain: c.DefaultDomain}
 }
 
 func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, companyID string) error {
@@ -49,7 +55,11 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID 
 	if req.Retention != nil && !req.Retention.Valid() {
 		return badRequest("retention must be %q, %q or %q", store.RetentionImmediate, store.RetentionOneDay, store.RetentionSevenDays)
 	}
+	if err := checkAuthPatch(req); err != nil {
+		return err
+	}
 	c, err := s.store.UpdateCompany(r.Context(), companyID, func(c *store.Company) error {
+		applyAuthPatch(c, req)
 		if req.Name != nil {
 			c.Name = name
 		}
@@ -61,7 +71,7 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID 
 	if err != nil {
 		return err
 	}
-	s.log.Info("company changed", "company", companyID, "retention", c.Retention)
+	s.log.Info("company changed", "company", companyID, "retention", c.Retention, "auth_type", c.AuthType)
 	s.configChanged(companyID)
 	writeJSON(w, http.StatusOK, toCompanyResponse(c))
 	return nil

@@ -127,6 +127,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		v.Error = "Wrong company, email or password."
 		s.renderLogin(w, http.StatusUnauthorized, v)
 		return
+	} else if errors.Is(err, errDirectoryUnavailable) {
+		s.log.Warn("console login: directory unavailable", "remote", clientIP(r), "company", v.Company)
+		v.Error = "Your company's directory is unavailable right now. Try again in a minute."
+		s.renderLogin(w, http.StatusServiceUnavailable, v)
+		return
 	} else if err != nil {
 		s.log.Error("console login", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -147,7 +152,7 @@ func (s *Server) consoleUser(r *http.Request, code, email, pw string) (store.Use
 	} else if err != nil {
 		return store.User{}, err
 	}
-	return s.checkPassword(r.Context(), company.ID, email, pw)
+	return s.companyLogin(r.Context(), company, email, pw)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -58,6 +58,9 @@ type Server struct {
 	closeOnce     sync.Once
 	closeErr      error
 	sweepInterval time.Duration
+	// directoryTimeout bounds a directory login through the agents;
+	// zero means the constant directoryTimeout (tests shorten it).
+	directoryTimeout time.Duration
 }
 
 // New opens the data dir (store, documents, master key), loads or creates

@@ -34,6 +34,8 @@ type agentConn struct {
 	// push holds at most one pending configuration push: changes that come
 	// while a push runs fold into the next one.
 	push chan struct{}
+	// domains are the directory domains the agent serves (directory.go).
+	domains []string
 
 	mu       sync.Mutex
 	lastSeen time.Time
@@ -129,7 +131,7 @@ func (s *Server) handleTunnel(w http.ResponseWriter, r *http.Request) {
 		log.Warn("tunnel upgrade failed", "err", err)
 		return
 	}
-	c := &agentConn{agent: a, sess: sess, push: make(chan struct{}, 1)}
+	c := &agentConn{agent: a, sess: sess, push: make(chan struct{}, 1), domains: parseDomains(r.Header.Get(domainsHeader))}
 	old, ok := s.agents.add(c)
 	if !ok {
 		_ = sess.Close()
@@ -145,7 +147,7 @@ func (s *Server) handleTunnel(w http.ResponseWriter, r *http.Request) {
 	s.touchAgent(c, true)
 	s.metrics.agentsConnected.Inc()
 	s.metrics.tunnel.SessionUp()
-	log.Info("agent connected", "remote", sess.RemoteAddr())
+	log.Info("agent connected", "remote", sess.RemoteAddr(), "ldap_domains", c.domains)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var pusher sync.WaitGroup

@@ -56,6 +56,10 @@ type Store interface {
 	UserByEmail(ctx context.Context, companyID, email string) (User, error)
 	UserByCard(ctx context.Context, companyID, card string) (User, error)
 	Users(ctx context.Context, companyID string) ([]User, error)
+	// UpdateUser changes a user through fn and re-indexes their email and
+	// cards; one taken by another user of the company is a conflict. The
+	// id and company cannot change.
+	UpdateUser(ctx context.Context, companyID, id string, fn func(*User) error) (User, error)
 
 	CreateToken(ctx context.Context, t Token) error
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
@@ -116,9 +120,15 @@ func (r Retention) MaxAge() time.Duration {
 	return MaxRetention
 }
 
-// AuthLocal is the only company authentication type so far: users and
-// passwords kept by the relay.
-const AuthLocal = "local"
+// Company authentication types: every login of the company's users is
+// checked one way.
+const (
+	// AuthLocal: users and passwords kept by the relay.
+	AuthLocal = "local"
+	// AuthLDAP: the company's directory, asked through the agent that
+	// serves the user's domain; the relay keeps no password.
+	AuthLDAP = "ldap"
+)
 
 // Company is a tenant.
 type Company struct {
@@ -128,6 +138,10 @@ type Company struct {
 	Retention Retention `json:"retention"`
 	AuthType  string    `json:"auth_type"`
 	Created   time.Time `json:"created"`
+
+	// DefaultDomain is the directory domain of logins that name none
+	// (AuthLDAP).
+	DefaultDomain string `json:"default_domain,omitempty"`
 }
 
 // User is a person who prints; Admin users also manage their company.
@@ -140,6 +154,9 @@ type User struct {
 	Cards        []string  `json:"cards,omitempty"`         // normalised, unique in the company
 	Admin        bool      `json:"admin"`
 	Created      time.Time `json:"created"`
+
+	// DirectoryDN is set for a user the company's directory manages.
+	DirectoryDN string `json:"directory_dn,omitempty"`
 }
 
 // Token is an admin API token; only the SHA-256 of the token is kept.

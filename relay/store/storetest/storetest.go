@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"companies", testCompanies},
 		{"users", testUsers},
+		{"update user", testUpdateUser},
 		{"tokens", testTokens},
 		{"register agent", testRegisterAgent},
 		{"printers and readers", testDevices},
