@@ -153,8 +153,8 @@ func (c Converter) Convert(ctx context.Context, src io.Reader, target string) (_
 	cmd := exec.CommandContext(ctx, gs, "-q", "-dSAFER", "-dNOPAUSE", "-dBATCH", "-dPDFSTOPONERROR",
 		"-sDEVICE="+device, "-sOutputFile="+out.Name(), "--", in.Name())
 	var stderr bytes.Buffer
-	cmd.Stdout = &limitedBuffer{b: &stderr}
-	cmd.Stderr = &limitedBuffer{b: &stderr}
+	out1 := &limitedBuffer{b: &stderr} // one writer: exec then writes from one goroutine at a time
+	cmd.Stdout, cmd.Stderr = out1, out1
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
