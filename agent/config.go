@@ -26,6 +26,8 @@ type Config struct {
 	// CardReaders are the listeners network card readers connect to.
 	CardReaders ReadersConfig `json:"card_readers"`
 	Log         LogConfig     `json:"log"`
+	// Delivery is how released jobs reach printers (deliver_config.go).
+	Delivery DeliveryConfig `json:"delivery"`
 }
 
 // AdminConfig is the local status page, /healthz and /metrics.
@@ -140,6 +142,9 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log.format %q is not text or json", c.Log.Format))
+	}
+	if err := c.Delivery.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

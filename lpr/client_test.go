@@ -11,10 +11,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgeprint/edgeprint/lpr/lpdtest"
 )
 
 func TestSendToLPRng(t *testing.T) {
-	srv := startLPD(t, "lp", "finance-floor2", "raw", "mail_room")
+	srv := lpdtest.Start(t, "lp", "finance-floor2", "raw", "mail_room")
 	tests := []struct {
 		name  string
 		queue string
@@ -34,18 +36,18 @@ func TestSendToLPRng(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := randomDoc(t, tc.size)
-			n, err := Send(t.Context(), srv.addr, tc.queue, tc.job, bytes.NewReader(doc), int64(len(doc)), tc.opt)
+			n, err := Send(t.Context(), srv.Addr, tc.queue, tc.job, bytes.NewReader(doc), int64(len(doc)), tc.opt)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if n != int64(len(doc)) {
 				t.Fatalf("sent %d bytes, want %d", n, len(doc))
 			}
-			got := srv.printed(t, tc.queue, len(doc))
+			got := srv.Printed(t, tc.queue, len(doc))
 			if len(got) != len(doc) || sha256.Sum256(got) != sha256.Sum256(doc) {
 				t.Fatalf("queue %s printed %d bytes that differ from the %d sent", tc.queue, len(got), len(doc))
 			}
-			info := srv.jobInfo(t, tc.queue)
+			info := srv.JobInfo(t, tc.queue)
 			if info["P"] != field(tc.job.User, maxUserLen) || info["J"] != tc.job.Name || info["Q"] != tc.queue {
 				t.Fatalf("lpd recorded P=%q J=%q Q=%q", info["P"], info["J"], info["Q"])
 			}
@@ -57,18 +59,18 @@ func TestSendToLPRng(t *testing.T) {
 }
 
 func TestPrivilegedSourcePort(t *testing.T) {
-	srv := startLPD(t, "lp", "busy")
+	srv := lpdtest.Start(t, "lp", "busy")
 	t.Run("in range", func(t *testing.T) {
 		if !canBindPrivileged() {
 			t.Skip("not allowed to bind ports below 1024 here")
 		}
 		doc := []byte("%!PS\nshowpage\n")
-		if _, err := Send(t.Context(), srv.addr, "lp", Job{Number: 1, Host: "h", User: "u", Name: "n"},
+		if _, err := Send(t.Context(), srv.Addr, "lp", Job{Number: 1, Host: "h", User: "u", Name: "n"},
 			bytes.NewReader(doc), int64(len(doc)), Options{SourcePorts: RequirePrivileged}); err != nil {
 			t.Fatal(err)
 		}
-		srv.printed(t, "lp", len(doc))
-		if port := remotePort(t, srv.jobInfo(t, "lp")); port < FirstPrivilegedPort || port > LastPrivilegedPort {
+		srv.Printed(t, "lp", len(doc))
+		if port := remotePort(t, srv.JobInfo(t, "lp")); port < FirstPrivilegedPort || port > LastPrivilegedPort {
 			t.Fatalf("job came from port %d, want 721-731", port)
 		}
 	})
@@ -79,17 +81,17 @@ func TestPrivilegedSourcePort(t *testing.T) {
 			}
 		}
 		doc := []byte("fallback")
-		_, err := Send(t.Context(), srv.addr, "busy", Job{Number: 2, Host: "h", User: "u"},
+		_, err := Send(t.Context(), srv.Addr, "busy", Job{Number: 2, Host: "h", User: "u"},
 			bytes.NewReader(doc), int64(len(doc)), Options{SourcePorts: RequirePrivileged})
 		if !errors.Is(err, ErrNoPrivilegedPort) {
 			t.Fatalf("RequirePrivileged with the range busy: %v, want ErrNoPrivilegedPort", err)
 		}
-		if _, err := Send(t.Context(), srv.addr, "busy", Job{Number: 3, Host: "h", User: "u"},
+		if _, err := Send(t.Context(), srv.Addr, "busy", Job{Number: 3, Host: "h", User: "u"},
 			bytes.NewReader(doc), int64(len(doc)), Options{SourcePorts: PreferPrivileged}); err != nil {
 			t.Fatal(err)
 		}
-		srv.printed(t, "busy", len(doc))
-		if port := remotePort(t, srv.jobInfo(t, "busy")); port <= LastPrivilegedPort {
+		srv.Printed(t, "busy", len(doc))
+		if port := remotePort(t, srv.JobInfo(t, "busy")); port <= LastPrivilegedPort {
 			t.Fatalf("fallback job came from port %d, want an ephemeral one", port)
 		}
 	})
@@ -159,7 +161,7 @@ func TestSendFaults(t *testing.T) {
 }
 
 func TestSendRejectsWrongSize(t *testing.T) {
-	srv := startLPD(t, "lp")
+	srv := lpdtest.Start(t, "lp")
 	for _, tc := range []struct {
 		name string
 		doc  string
@@ -169,7 +171,7 @@ func TestSendRejectsWrongSize(t *testing.T) {
 		{"long", "abcdef", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Send(t.Context(), srv.addr, "lp", Job{Number: 1, Host: "h"}, strings.NewReader(tc.doc), tc.size, Options{}); err == nil {
+			if _, err := Send(t.Context(), srv.Addr, "lp", Job{Number: 1, Host: "h"}, strings.NewReader(tc.doc), tc.size, Options{}); err == nil {
 				t.Fatal("a document of the wrong size was sent")
 			}
 		})

@@ -1,4 +1,10 @@
-package lpr
+// Package lpdtest runs a real LPD server for tests: Debian's LPRng lpd on a
+// loopback port, with its own configuration, printcap, permissions and
+// spool directories in the test's temporary directory. Every queue prints
+// with no filter to a file, so what reaches the "printer" can be compared
+// byte for byte. .ci/lprng.sh extracts lprng to /opt/lprng; EDGEPRINT_LPD
+// names another lpd. Without one, tests skip, and fail when CI is set.
+package lpdtest
 
 import (
 	"bufio"
@@ -28,15 +34,13 @@ var lpdSearch = []string{
 // test's own directory. Nothing else of the binary changes.
 const lpdConfigPath = "=/etc/lprng/lpd.conf\x00"
 
-// lpdServer is a real LPRng lpd on a loopback port with its own printcap,
-// permissions and spool directories. Every queue prints with no filter to
-// a file, so what reaches the "printer" can be compared byte for byte.
-type lpdServer struct {
-	addr string
+// Server is a running lpd.
+type Server struct {
+	Addr string // 127.0.0.1:port
 	dir  string
 }
 
-func findLPD(t *testing.T) string {
+func findLPD(t testing.TB) string {
 	t.Helper()
 	paths := lpdSearch
 	if p := os.Getenv("EDGEPRINT_LPD"); p != "" {
@@ -54,7 +58,8 @@ func findLPD(t *testing.T) string {
 	return ""
 }
 
-func startLPD(t *testing.T, queues ...string) *lpdServer {
+// Start runs lpd with the named queues until the test ends.
+func Start(t testing.TB, queues ...string) *Server {
 	t.Helper()
 	bin := findLPD(t)
 	dir := t.TempDir()
@@ -135,11 +140,11 @@ func startLPD(t *testing.T, queues ...string) *lpdServer {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return &lpdServer{addr: addr, dir: dir}
+	return &Server{Addr: addr, dir: dir}
 }
 
-// printed waits until queue's output has want bytes and returns it.
-func (s *lpdServer) printed(t *testing.T, queue string, want int) []byte {
+// Printed waits until queue's output has want bytes and returns it.
+func (s *Server) Printed(t testing.TB, queue string, want int) []byte {
 	t.Helper()
 	path := filepath.Join(s.dir, "out", queue)
 	deadline := time.Now().Add(30 * time.Second)
@@ -160,10 +165,10 @@ func (s *lpdServer) printed(t *testing.T, queue string, want int) []byte {
 	}
 }
 
-// jobInfo reads what LPRng recorded about the queue's jobs (its hold file:
+// JobInfo reads what LPRng recorded about the queue's jobs (its hold file:
 // one key=value a line, including the control file's lines and the client's
 // source port).
-func (s *lpdServer) jobInfo(t *testing.T, queue string) map[string]string {
+func (s *Server) JobInfo(t testing.TB, queue string) map[string]string {
 	t.Helper()
 	holds, _ := filepath.Glob(filepath.Join(s.dir, "spool", queue, "hfA*"))
 	if len(holds) != 1 {
@@ -184,7 +189,7 @@ func (s *lpdServer) jobInfo(t *testing.T, queue string) map[string]string {
 	return info
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
