@@ -425,3 +425,24 @@ func samplePDF() []byte {
 		"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n" +
 		"trailer<</Root 1 0 R>>\n%%EOF\n")
 }
+
+func TestStatusShowsWhyAJobIsHeld(t *testing.T) {
+	f := newDeliveryFixture(t, DeliveryConfig{})
+	f.d.checker = &notReady{}
+	j := f.spool(t, "payroll.pdf", "application/pdf", []byte("%PDF"))
+	f.d.deliver(t.Context(), j, Printer{ID: "p1", Name: "Floor 2", Address: "127.0.0.1", Port: 1})
+	a := &Agent{store: f.store, sess: newSessionHolder(), ippLn: dummyListener{}, adminLn: dummyListener{}}
+	var page strings.Builder
+	if err := statusPage.Execute(&page, a.Status()); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"payroll.pdf", "not printed", "paper jam"} {
+		if !strings.Contains(page.String(), want) {
+			t.Fatalf("status page lacks %q", want)
+		}
+	}
+}
+
+type dummyListener struct{ net.Listener }
+
+func (dummyListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
