@@ -446,3 +446,40 @@ func TestStatusShowsWhyAJobIsHeld(t *testing.T) {
 type dummyListener struct{ net.Listener }
 
 func (dummyListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
+
+// TestReleaseRelayJob releases a job only the relay holds (the agent that
+// spooled it is another one, or its copy is gone): the document is fetched
+// for each attempt, and LPR gets its size from the relay's record.
+func TestReleaseRelayJob(t *testing.T) {
+	srv := lpdtest.Start(t, "lp")
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	n, _ := strconv.Atoi(port)
+	doc := make([]byte, 3<<20+5)
+	rand.Read(doc)
+	f := newDeliveryFixture(t, DeliveryConfig{})
+	fetches := 0
+	f.d.fetch = func(ctx context.Context, id string) (io.ReadCloser, error) {
+		fetches++
+		if fetches == 1 {
+			return nil, ErrRelayOffline // the tunnel is reconnecting: retried
+		}
+		return io.NopCloser(bytes.NewReader(doc)), nil
+	}
+	j := heldJob{ID: "relay-job-1", Name: "from relay.pdf", Format: "application/pdf", Size: int64(len(doc)), User: alice}
+	p := Printer{ID: "q1", Name: "Print server", Address: host, Port: n, Protocol: "lpr", Queue: "lp"}
+	if err := f.d.deliver(t.Context(), j, p); err != nil {
+		t.Fatal(err)
+	}
+	if fetches != 2 {
+		t.Fatalf("%d fetches, want 2", fetches)
+	}
+	if got := srv.Printed(t, "lp", len(doc)); !bytes.Equal(got, doc) {
+		t.Fatalf("printed %d bytes that differ from the relay's %d", len(got), len(doc))
+	}
+	if r := f.report(t, j.ID); r.State != JobPrinted || r.PrinterID != "q1" {
+		t.Fatalf("report %+v", r)
+	}
+	if ids, _ := f.store.PrintedUnreported(); !ids[j.ID] {
+		t.Fatal("printed relay job would be listed again before its report reaches the relay")
+	}
+}
