@@ -483,3 +483,34 @@ func TestReleaseRelayJob(t *testing.T) {
 		t.Fatal("printed relay job would be listed again before its report reaches the relay")
 	}
 }
+
+// TestPJLReadBackKeepsJobHeldForPrinterInError: with read-back on, a raw
+// 9100 printer that answers INFO STATUS with a jam gets no document and
+// the job stays held with the printer's own words.
+func TestPJLReadBackKeepsJobHeldForPrinterInError(t *testing.T) {
+	jammed := func(c net.Conn) {
+		buf := make([]byte, 4096)
+		var got []byte
+		for !bytes.Contains(got, []byte("INFO STATUS")) {
+			n, err := c.Read(buf)
+			if err != nil {
+				return
+			}
+			got = append(got, buf[:n]...)
+		}
+		io.WriteString(c, "@PJL INFO STATUS\r\nCODE=42000\r\nDISPLAY=\"13.1 Paper jam tray 2\"\r\nONLINE=TRUE\r\n\f")
+		io.Copy(io.Discard, c)
+	}
+	f := newDeliveryFixture(t, DeliveryConfig{PJLStatusReadBack: true})
+	p := startFaultyPrinter(t, jammed)
+	j := f.spool(t, "a.pdf", "application/pdf", []byte("%PDF-1.4 secret"))
+	if err := f.d.deliver(t.Context(), j, p.printer()); !errors.Is(err, raw9100.ErrPrinterNotReady) {
+		t.Fatalf("err %v, want ErrPrinterNotReady", err)
+	}
+	if conns, _ := p.received(); conns != 1 {
+		t.Fatalf("%d connections, want 1 (not retried)", conns)
+	}
+	if rec := f.held(t, j.ID); rec.State != JobFailed || !strings.Contains(rec.Reason, "Paper jam tray 2") {
+		t.Fatalf("state %q reason %q", rec.State, rec.Reason)
+	}
+}
