@@ -210,7 +210,8 @@ func (d *deliverer) sendOnce(ctx context.Context, j heldJob, p Printer, src *doc
 			port = lpr.DefaultPort
 		}
 		sp, _ := lpr.ParseSourcePorts(d.cfg.LPRSourcePorts) // validated with the config
-		job := lpr.Job{Number: int(d.seq.Add(1) % 1000), Host: d.host, User: j.User.Email, Name: j.Name, Format: src.format}
+		job := lpr.Job{Number: int(d.seq.Add(1) % 1000), Host: d.host, User: j.User.Email, Name: j.Name, Format: src.format,
+			Banner: settings.LPRBanner}
 		return lpr.Send(ctx, net.JoinHostPort(p.Address, strconv.Itoa(port)), p.Queue, job, doc, src.size,
 			lpr.Options{SourcePorts: sp, ControlFirst: settings.LPRControlFirst, WriteTimeout: d.writeTimeout,
 				AckTimeout: d.writeTimeout, Logger: d.log})

@@ -42,6 +42,8 @@ type PrinterSettings struct {
 	Model string `json:"model,omitempty"`
 	// LPRControlFirst sends the LPR control file before the data file.
 	LPRControlFirst bool `json:"lpr_control_first,omitempty"`
+	// LPRBanner asks an LPR queue for a banner page naming the user.
+	LPRBanner bool `json:"lpr_banner,omitempty"`
 }
 
 // defaultAttempts is tries per release for transient faults.

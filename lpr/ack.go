@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Errors of a send, for errors.Is.
@@ -21,8 +22,12 @@ var (
 )
 
 // maxNackText bounds the explanation some servers (LPRng, Windows LPD) send
-// after a refusing byte.
-const maxNackText = 512
+// after a refusing byte; nackTextTimeout bounds the wait for it, since
+// servers that send none may keep the connection open.
+const (
+	maxNackText     = 512
+	nackTextTimeout = time.Second
+)
 
 // RefusedError is a server's non-zero acknowledgement and the text it sent
 // with it, if any.
@@ -76,6 +81,9 @@ func readAck(r io.Reader, step string) error {
 		return nil
 	}
 	reply := append([]byte(nil), b[0])
+	if d, ok := r.(interface{ SetReadDeadline(time.Time) error }); ok {
+		d.SetReadDeadline(time.Now().Add(nackTextTimeout))
+	}
 	buf := make([]byte, maxNackText)
 	n, _ := r.Read(buf) // best effort: the server may have closed already
 	return parseAck(step, append(reply, buf[:n]...))

@@ -2,7 +2,6 @@ package lpr
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,7 +91,9 @@ func Send(ctx context.Context, addr, queue string, job Job, doc io.Reader, size 
 			return sent, s.fail(ctx, addr, err)
 		}
 	}
-	return sent, ctx.Err()
+	// The last acknowledgement is in: the server has the job, whatever the
+	// context says now. Reporting failure here would print it twice.
+	return sent, nil
 }
 
 // session is one connection's exchange, under its deadlines.
@@ -184,11 +185,3 @@ func (o Options) withDefaults() Options {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-// IsTransient reports whether a failed send may succeed if tried again
-// later: the server was unreachable, hung up or stalled. A refusal is not
-// transient; the queue or the job is wrong.
-func IsTransient(err error) bool {
-	return err != nil && !errors.Is(err, ErrRefused) && !errors.Is(err, ErrBadQueue) &&
-		!errors.Is(err, ErrShortDocument) && !errors.Is(err, ErrNoPrivilegedPort)
-}

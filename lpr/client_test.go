@@ -108,6 +108,13 @@ func TestSendFaults(t *testing.T) {
 			readLine(c)
 			c.Write([]byte("\x01no such queue\n"))
 		}, ErrRefused},
+		{"refuses the data file without a word, keeps the connection", func(c net.Conn) {
+			readLine(c)
+			c.Write([]byte{0})
+			readLine(c)
+			c.Write([]byte{1})
+			time.Sleep(2500 * time.Millisecond) // longer than the refusal text is waited for
+		}, ErrRefused},
 		{"closes mid-job", func(c net.Conn) {
 			readLine(c)
 			c.Write([]byte{0})
@@ -148,8 +155,12 @@ func TestSendFaults(t *testing.T) {
 				}
 			}()
 			defer func() { ln.Close(); <-done }()
+			start := time.Now()
 			_, err = Send(t.Context(), ln.Addr().String(), "lp", Job{Number: 1, Host: "h"}, bytes.NewReader(doc),
-				int64(len(doc)), Options{WriteTimeout: 500 * time.Millisecond, AckTimeout: 500 * time.Millisecond})
+				int64(len(doc)), Options{WriteTimeout: 500 * time.Millisecond, AckTimeout: 1500 * time.Millisecond})
+			if took := time.Since(start); took > 2*time.Second {
+				t.Fatalf("send took %v to fail", took)
+			}
 			if err == nil {
 				t.Fatal("send reported success to a server that did not take the job")
 			}
