@@ -45,7 +45,7 @@ func TestStreamsOneGigabyte(t *testing.T) {
 	if n != size || received.Load() != size {
 		t.Fatalf("sent %d, server got %d, want %d", n, received.Load(), size)
 	}
-	t.Logf("peak heap growth while streaming 1 GB: %d MB", heap>>20)
+	t.Logf("peak heap growth while streaming 1 GB: %d KB", heap>>10)
 	if heap > 64<<20 {
 		t.Fatalf("heap in use grew by %d MB streaming 1 GB", heap>>20)
 	}

@@ -48,7 +48,7 @@ func TestStreamsOneGigabyte(t *testing.T) {
 	if want := int64(size + len(job.Header()) + len(job.Trailer())); n != size || received.Load() != want {
 		t.Fatalf("sent %d document bytes, printer got %d, want %d", n, received.Load(), want)
 	}
-	t.Logf("peak heap growth while streaming 1 GB: %d MB", heap>>20)
+	t.Logf("peak heap growth while streaming 1 GB: %d KB", heap>>10)
 	if heap > 64<<20 {
 		t.Fatalf("heap in use grew by %d MB streaming 1 GB", heap>>20)
 	}
