@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
@@ -58,6 +59,7 @@ type deliverer struct {
 	fetch    func(ctx context.Context, id string) (io.ReadCloser, error) // a document held at the relay
 	reported func()                                                      // wakes the outbox
 	releases *prometheus.CounterVec
+	metrics  *deliveryMetrics
 	host     string
 	seq      atomic.Uint32 // LPR job numbers
 
@@ -71,8 +73,11 @@ func newDeliverer(a *Agent) *deliverer {
 	d := &deliverer{
 		store: a.store, docs: a.docs, log: a.log.With("component", "delivery"), cfg: a.cfg.Delivery,
 		checker: alwaysReady{}, fetch: a.relay.document, reported: func() { a.kick(a.reportKick) },
-		releases: a.metrics.releases, host: host,
+		releases: a.metrics.releases, metrics: newDeliveryMetrics(a.registry), host: host,
 	}
+	// Start LPR job numbers anywhere: after a restart, numbers from 1 again
+	// could name files a print server still holds from the last run.
+	d.seq.Store(rand.Uint32N(1000))
 	if n, err := a.store.resetInterrupted(); err != nil {
 		d.log.Error("reset jobs interrupted mid-release", "err", err)
 	} else if n > 0 {
@@ -110,10 +115,17 @@ func (d *deliverer) deliver(ctx context.Context, j heldJob, p Printer) error {
 		d.setState(j, JobSending)
 		n, err := d.sendOnce(ctx, j, p, src)
 		if err == nil {
+			d.metrics.attempts.WithLabelValues(protocolLabel(p), JobPrinted).Inc()
+			d.metrics.bytes.WithLabelValues(protocolLabel(p)).Add(float64(n))
 			return d.printed(j, p, n, time.Since(start))
 		}
 		lastErr = err
 		retry := transient(err) && attempt < d.cfg.attempts() && ctx.Err() == nil
+		outcome := JobFailed
+		if retry {
+			outcome = "retry"
+		}
+		d.metrics.attempts.WithLabelValues(protocolLabel(p), outcome).Inc()
 		log.Info("delivery attempt failed", "attempt", attempt, "retry", retry, "err", err)
 		if !retry {
 			break

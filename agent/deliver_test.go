@@ -29,6 +29,7 @@ import (
 var alice = User{ID: "u-alice", Email: "alice@acme.example", Name: "Alice"}
 
 type deliveryFixture struct {
+	reg   *prometheus.Registry
 	d     *deliverer
 	store *Store
 	docs  *docstore.Store
@@ -46,18 +47,20 @@ func newDeliveryFixture(t *testing.T, cfg DeliveryConfig) *deliveryFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg := prometheus.NewRegistry()
 	d := &deliverer{
 		store: store, docs: docs, log: slog.New(slog.DiscardHandler), cfg: cfg, checker: alwaysReady{},
 		fetch: func(context.Context, string) (io.ReadCloser, error) {
 			return nil, errors.New("no relay in this test")
 		},
 		reported:    func() {},
-		releases:    newMetrics(prometheus.NewRegistry()).releases,
+		releases:    newMetrics(reg).releases,
+		metrics:     newDeliveryMetrics(reg),
 		host:        "agent-test",
 		backoffBase: 10 * time.Millisecond, backoffMax: 50 * time.Millisecond,
 		writeTimeout: 300 * time.Millisecond,
 	}
-	return &deliveryFixture{d: d, store: store, docs: docs}
+	return &deliveryFixture{reg: reg, d: d, store: store, docs: docs}
 }
 
 // spool holds a job the way the print queue does.
@@ -254,6 +257,9 @@ func TestRefusingPrinterKeepsJobHeldUntilItIsBack(t *testing.T) {
 	if rec.State != JobFailed || !strings.Contains(rec.Reason, "refused") || rec.Attempts != defaultAttempts {
 		t.Fatalf("held job: state %q reason %q attempts %d", rec.State, rec.Reason, rec.Attempts)
 	}
+	if retries, failed := f.attempts(t, "raw9100", "retry"), f.attempts(t, "raw9100", JobFailed); retries != 2 || failed != 1 {
+		t.Fatalf("attempt metrics: %v retries, %v failed", retries, failed)
+	}
 
 	// The printer is back: the next swipe prints the job, once.
 	sim, err := printersim.Listen(net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port)), t.TempDir(), slog.New(slog.DiscardHandler))
@@ -276,6 +282,31 @@ func TestRefusingPrinterKeepsJobHeldUntilItIsBack(t *testing.T) {
 	if !errors.Is(err, ErrRelayOffline) || len(jobs) != 0 {
 		t.Fatalf("second swipe would release %d jobs (%v)", len(jobs), err)
 	}
+}
+
+// attempts reads edgeprint_agent_delivery_attempts_total for a protocol
+// and outcome from the fixture's registry.
+func (f *deliveryFixture) attempts(t *testing.T, protocol, outcome string) float64 {
+	t.Helper()
+	families, err := f.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range families {
+		if mf.GetName() != "edgeprint_agent_delivery_attempts_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["protocol"] == protocol && labels["outcome"] == outcome {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 type notReady struct{ calls int }
