@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
@@ -133,15 +134,18 @@ func run(ctx context.Context, size int64, runs int, socat string) error {
 	best := make([]float64, len(measures))
 	for i, m := range measures {
 		var rates []float64
+		var heap uint64
 		for range runs {
+			stop := heapWatch()
 			took, err := m.fn()
+			heap = max(heap, stop())
 			if err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)
 			}
 			rates = append(rates, float64(size)/1e6/took.Seconds())
 		}
 		best[i] = slices.Max(rates)
-		fmt.Printf("%-50s %8.0f MB/s   (runs: %s)\n", m.name, best[i], format(rates))
+		fmt.Printf("%-52s %6.0f MB/s  heap +%4d KB  (runs: %s)\n", m.name, best[i], heap>>10, format(rates))
 	}
 	fmt.Printf("ratio raw 9100 release / socat:            %.0f%%\n", 100*best[2]/best[0])
 	fmt.Printf("ratio LPR release / socat:                 %.0f%%\n", 100*best[3]/best[0])
@@ -173,3 +177,33 @@ func writeRandom(path string, size int64) error {
 }
 
 var errShort = errors.New("listener got fewer bytes than sent")
+
+// heapWatch samples the heap in use from now until the returned function is
+// called, which returns the largest growth seen: a streamed job keeps it
+// flat whatever its size.
+func heapWatch() func() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	base := m.HeapInuse
+	stop, done := make(chan struct{}), make(chan uint64)
+	go func() {
+		var peak uint64
+		var m runtime.MemStats
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > base {
+				peak = max(peak, m.HeapInuse-base)
+			}
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 { close(stop); return <-done }
+}
