@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"syscall"
 	"time"
 
 	"github.com/edgeprint/edgeprint/lpr"
@@ -115,8 +114,7 @@ func transient(err error) bool {
 	if errors.Is(err, lpr.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, ErrRelayOffline) {
 		return true
 	}
-	for _, e := range []error{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE,
-		syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ETIMEDOUT} {
+	for _, e := range transientErrnos {
 		if errors.Is(err, e) {
 			return true
 		}
