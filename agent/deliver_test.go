@@ -58,7 +58,7 @@ func newDeliveryFixture(t *testing.T, cfg DeliveryConfig) *deliveryFixture {
 		metrics:     newDeliveryMetrics(reg),
 		host:        "agent-test",
 		backoffBase: 10 * time.Millisecond, backoffMax: 50 * time.Millisecond,
-		writeTimeout: 300 * time.Millisecond,
+		writeTimeout: time.Second, // short, yet long enough for a loaded 2-core CI machine
 	}
 	return &deliveryFixture{reg: reg, d: d, store: store, docs: docs}
 }
@@ -184,7 +184,7 @@ func resetAfter(n int64) func(net.Conn) {
 	}
 }
 
-func stall(c net.Conn) { time.Sleep(1500 * time.Millisecond) }
+func stall(c net.Conn) { time.Sleep(2500 * time.Millisecond) }
 
 func TestDeliveryFaults(t *testing.T) {
 	doc := make([]byte, 16<<20) // more than loopback socket buffers, so a stall blocks the sender

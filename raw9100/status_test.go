@@ -88,7 +88,7 @@ func TestReadBack(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := startPJLPrinter(t, tc.status, tc.noEnd)
 			res, err := SendJob(t.Context(), p.ln.Addr().String(), job, bytes.NewReader(doc),
-				Options{ReadBack: true, DrainTimeout: 500 * time.Millisecond})
+				Options{ReadBack: true, DrainTimeout: 5 * time.Second})
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err %v, want %v", err, tc.wantErr)
 			}
