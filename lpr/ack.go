@@ -37,11 +37,12 @@ type RefusedError struct {
 	Text string
 }
 
+// Error has no package prefix: Send wraps it in "lpr: send to ADDR: ".
 func (e *RefusedError) Error() string {
 	if e.Text == "" {
-		return fmt.Sprintf("lpr: server refused %s (code %d)", e.Step, e.Code)
+		return fmt.Sprintf("server refused %s (code %d)", e.Step, e.Code)
 	}
-	return fmt.Sprintf("lpr: server refused %s (code %d): %s", e.Step, e.Code, e.Text)
+	return fmt.Sprintf("server refused %s (code %d): %s", e.Step, e.Code, e.Text)
 }
 
 // Is makes errors.Is(err, ErrRefused) true.
@@ -54,7 +55,7 @@ func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 // first byte and, when that is not zero, whatever followed it.
 func parseAck(step string, reply []byte) error {
 	if len(reply) == 0 {
-		return fmt.Errorf("lpr: %s: %w", step, ErrClosed)
+		return fmt.Errorf("%s: %w", step, ErrClosed)
 	}
 	if reply[0] == 0 {
 		return nil
@@ -73,9 +74,9 @@ func readAck(r io.Reader, step string) error {
 	var b [1]byte
 	if _, err := io.ReadFull(r, b[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("lpr: %s: %w", step, ErrClosed)
+			return fmt.Errorf("%s: %w", step, ErrClosed)
 		}
-		return fmt.Errorf("lpr: %s: read acknowledgement: %w", step, err)
+		return fmt.Errorf("%s: read acknowledgement: %w", step, err)
 	}
 	if b[0] == 0 {
 		return nil

@@ -171,6 +171,20 @@ func TestSendFaults(t *testing.T) {
 	}
 }
 
+// TestUnknownQueueRefusedByLPRng: a real server's refusal arrives as
+// ErrRefused with the server's own words, for the job's failure reason.
+func TestUnknownQueueRefusedByLPRng(t *testing.T) {
+	srv := lpdtest.Start(t, "lp")
+	_, err := Send(t.Context(), srv.Addr, "no_such_queue", Job{Number: 1, Host: "h", User: "u"}, strings.NewReader("abc"), 3, Options{})
+	var re *RefusedError
+	if !errors.As(err, &re) || !errors.Is(err, ErrRefused) {
+		t.Fatalf("err %v, want a refusal", err)
+	}
+	if re.Step != "receive job" || !strings.Contains(re.Text, "does not exist") {
+		t.Fatalf("refusal %+v", re)
+	}
+}
+
 func TestSendRejectsWrongSize(t *testing.T) {
 	srv := lpdtest.Start(t, "lp")
 	for _, tc := range []struct {

@@ -19,6 +19,8 @@ func TestParseAck(t *testing.T) {
 		{"nack", "\x01", false, ""},
 		{"lprng nack", "\x01lp: queue does not exist\n", false, "lp: queue does not exist"},
 		{"text only", "no such queue\r\n", false, "no such queue"},
+		{"lprng 3.8 unknown queue", lprngUnknownQueue, false,
+			"spool queue for 'nosuch' does not exist on server localhost check for correct printer name or you may need to run 'checkpc -f' to create queue"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -34,8 +36,13 @@ func TestParseAck(t *testing.T) {
 	}
 }
 
+// lprngUnknownQueue is what Debian's LPRng 3.8 lpd answered \x02nosuch\n
+// (captured from the test server).
+const lprngUnknownQueue = "\x03spool queue for 'nosuch' does not exist on server localhost\n" +
+	"check for correct printer name or you may need to run\n'checkpc -f' to create queue\n"
+
 func FuzzParseAck(f *testing.F) {
-	for _, s := range []string{"\x00", "", "\x01", "\x01queue disabled\n", "\x02\xff\xfe", "Access denied\r\n"} {
+	for _, s := range []string{"\x00", "", "\x01", "\x01queue disabled\n", "\x02\xff\xfe", "Access denied\r\n", lprngUnknownQueue} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, reply []byte) {
