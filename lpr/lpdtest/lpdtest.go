@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -113,6 +114,9 @@ func Start(t testing.TB, queues ...string) *Server {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "LPD_CONF=")
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// lpd forks a server that detaches into its own session: SIGTERM lets
+	// lpd stop it; SIGKILL would leave it running.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -120,6 +124,7 @@ func Start(t testing.TB, queues ...string) *Server {
 	t.Cleanup(func() {
 		cancel()
 		cmd.Wait()
+		killStragglers(t, lpd)
 		logf.Close()
 		if t.Failed() {
 			log, _ := os.ReadFile(logf.Name())
