@@ -103,18 +103,20 @@ func TestSendFaults(t *testing.T) {
 		name  string
 		serve func(net.Conn)
 		want  error
+		// ack is the AckTimeout; 1.5 s when zero.
+		ack time.Duration
 	}{
 		{"refuses the queue", func(c net.Conn) {
 			readLine(c)
 			c.Write([]byte("\x01no such queue\n"))
-		}, ErrRefused},
+		}, ErrRefused, 0},
 		{"refuses the data file without a word, keeps the connection", func(c net.Conn) {
 			readLine(c)
 			c.Write([]byte{0})
 			readLine(c)
 			c.Write([]byte{1})
-			time.Sleep(2500 * time.Millisecond) // longer than the refusal text is waited for
-		}, ErrRefused},
+			time.Sleep(4 * time.Second) // longer than the refusal text is waited for
+		}, ErrRefused, 30 * time.Second},
 		{"closes mid-job", func(c net.Conn) {
 			readLine(c)
 			c.Write([]byte{0})
@@ -122,21 +124,21 @@ func TestSendFaults(t *testing.T) {
 			c.Write([]byte{0})
 			io.CopyN(io.Discard, c, 1<<20)
 			c.(*net.TCPConn).SetLinger(0)
-		}, nil},
+		}, nil, 0},
 		{"never acknowledges the data", func(c net.Conn) {
 			readLine(c)
 			c.Write([]byte{0})
 			readLine(c)
 			c.Write([]byte{0})
 			io.Copy(io.Discard, c)
-		}, nil},
+		}, nil, 0},
 		{"stalls", func(c net.Conn) {
 			readLine(c)
 			c.Write([]byte{0})
 			readLine(c)
 			c.Write([]byte{0})
 			time.Sleep(1500 * time.Millisecond)
-		}, nil},
+		}, nil, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,10 +157,16 @@ func TestSendFaults(t *testing.T) {
 				}
 			}()
 			defer func() { ln.Close(); <-done }()
+			ack := tc.ack
+			if ack == 0 {
+				ack = 1500 * time.Millisecond
+			}
 			start := time.Now()
 			_, err = Send(t.Context(), ln.Addr().String(), "lp", Job{Number: 1, Host: "h"}, bytes.NewReader(doc),
-				int64(len(doc)), Options{WriteTimeout: 500 * time.Millisecond, AckTimeout: 1500 * time.Millisecond})
-			if took := time.Since(start); took > 2*time.Second {
+				int64(len(doc)), Options{WriteTimeout: 500 * time.Millisecond, AckTimeout: ack})
+			// Every fault ends the send well before a long ack timeout: a
+			// refusal's text is waited for a second, not for AckTimeout.
+			if took := time.Since(start); took > 3*time.Second+ack/10 {
 				t.Fatalf("send took %v to fail", took)
 			}
 			if err == nil {
