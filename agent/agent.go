@@ -53,6 +53,8 @@ type Agent struct {
 	uploadKick    chan struct{}
 	reportKick    chan struct{}
 
+	delivery *deliverer // sends released jobs (deliver.go)
+
 	mu        sync.Mutex
 	releasing map[string]bool // job ids being sent to a printer
 }
@@ -104,6 +106,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if a.docs, err = docstore.Open(filepath.Join(cfg.DataDir, "spool")); err != nil {
 		return nil, err
 	}
+	a.delivery = newDeliverer(a)
 	cert, err := certs.LoadOrCreate(cfg.IPP.CertFile, cfg.IPP.KeyFile, filepath.Join(cfg.DataDir, "tls"), "agent", cfg.IPP.Hosts)
 	if err != nil {
 		return nil, err

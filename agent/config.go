@@ -31,6 +31,8 @@ type Config struct {
 	// LDAP are the company directories this agent checks logins against,
 	// one per directory, each with the domains it serves (ldapauth).
 	LDAP []ldapauth.Config `json:"ldap,omitempty"`
+	// Delivery is how released jobs reach printers (deliver_config.go).
+	Delivery DeliveryConfig `json:"delivery"`
 }
 
 // AdminConfig is the local status page, /healthz and /metrics.
@@ -146,6 +148,9 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log.format %q is not text or json", c.Log.Format))
+	}
+	if err := c.Delivery.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -18,4 +18,14 @@
 //     keeps its own copy according to the company's retention.
 //   - A card number looked up at the relay is cached (as a SHA-256) so the
 //     same badge releases local jobs while the relay is down.
+//   - Delivery (deliver.go, lifecycle.go): a job goes held → releasing →
+//     sending → printed, and is printed only once the printer or print
+//     server took every byte (raw 9100: half-close and drain, or PJL's job
+//     end; LPR: the control file's acknowledgement). A refused, reset or
+//     stalled connection is retried with capped backoff; after the last
+//     attempt, or for a printer in error, a refused queue or a document that
+//     cannot be converted, the job stays held as "failed" with the reason,
+//     on the status page and at the relay, and the next swipe tries again.
+//     A raw 9100 printer that dropped a job mid-way may have printed some of
+//     its pages before the retry: raw 9100 has no way to resume.
 package agent

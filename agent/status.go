@@ -11,18 +11,19 @@ import (
 
 // Status is what the status page and /status.json show.
 type Status struct {
-	Version        string     `json:"version"`
-	Site           string     `json:"site"`
-	AgentID        string     `json:"agent_id"`
-	Relay          string     `json:"relay"`
-	RelayConnected bool       `json:"relay_connected"`
-	QueueURI       string     `json:"queue_uri"`
-	HeldJobs       int        `json:"held_jobs"`
-	PendingUploads int        `json:"pending_uploads"`
-	Printers       []Printer  `json:"printers"`
-	Readers        []Reader   `json:"readers"`
-	Listeners      []Listener `json:"listeners"`
-	Started        time.Time  `json:"started"`
+	Version        string      `json:"version"`
+	Site           string      `json:"site"`
+	AgentID        string      `json:"agent_id"`
+	Relay          string      `json:"relay"`
+	RelayConnected bool        `json:"relay_connected"`
+	QueueURI       string      `json:"queue_uri"`
+	HeldJobs       int         `json:"held_jobs"`
+	PendingUploads int         `json:"pending_uploads"`
+	Jobs           []JobStatus `json:"jobs"` // held jobs, with why a release failed
+	Printers       []Printer   `json:"printers"`
+	Readers        []Reader    `json:"readers"`
+	Listeners      []Listener  `json:"listeners"`
+	Started        time.Time   `json:"started"`
 }
 
 // Listener is one bound network listener.
@@ -41,6 +42,7 @@ func (a *Agent) Status() Status {
 			if !j.Uploaded {
 				st.PendingUploads++
 			}
+			st.Jobs = append(st.Jobs, jobStatus(j))
 		}
 	}
 	if sc, err := a.store.SiteConfig(); err == nil {
@@ -89,6 +91,10 @@ table{border-collapse:collapse;width:100%} td,th{text-align:left;padding:.3rem .
 {{if .Printers}}<table><tr><th>Name</th><th>Address</th><th>Protocol</th><th>Enabled</th></tr>
 {{range .Printers}}<tr><td>{{.Name}}</td><td>{{.Address}}:{{.Port}}</td><td>{{.Protocol}}</td><td>{{if .Enabled}}yes{{else}}no{{end}}</td></tr>{{end}}
 </table>{{else}}<p class="muted">No printers yet: add them in the relay console.</p>{{end}}
+<h2>Held jobs</h2>
+{{if .Jobs}}<table><tr><th>Job</th><th>User</th><th>State</th><th>Why</th><th>Since</th></tr>
+{{range .Jobs}}<tr><td>{{.Name}}</td><td>{{.User}}</td><td>{{if eq .State "failed"}}<span class="bad">not printed</span>{{else}}{{.State}}{{end}}</td><td>{{.Reason}}{{if .Attempts}} <span class="muted">({{.Attempts}} attempt(s))</span>{{end}}</td><td>{{.Since.Format "2006-01-02 15:04"}}</td></tr>{{end}}
+</table>{{else}}<p class="muted">No held jobs.</p>{{end}}
 <h2>Card readers</h2>
 {{if .Readers}}<table><tr><th>Model</th><th>Address</th><th>Printer</th></tr>
 {{range .Readers}}<tr><td>{{.Model}}</td><td>{{.Address}}</td><td>{{.PrinterID}}</td></tr>{{end}}

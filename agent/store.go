@@ -59,6 +59,11 @@ type JobRecord struct {
 	Created  time.Time `json:"created"`
 	Key      []byte    `json:"key"`
 	Uploaded bool      `json:"uploaded"`
+	// Delivery state (lifecycle.go): empty or "held" until released.
+	State    string    `json:"state,omitempty"`
+	Reason   string    `json:"reason,omitempty"` // why the last release failed
+	Attempts int       `json:"attempts,omitempty"`
+	StateAt  time.Time `json:"state_at,omitzero"`
 }
 
 // User is a relay account as the agent knows it.

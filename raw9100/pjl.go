@@ -14,6 +14,7 @@ type Job struct {
 	Name   string // shown in the printer's job log
 	User   string // shown in the printer's accounting
 	Format string // MIME type of the document; picks ENTER LANGUAGE
+	Quirks Quirks // the printer model's, from QuirksFor
 }
 
 // languages maps document formats to PJL personalities. Formats not listed
@@ -30,11 +31,15 @@ func (j Job) Header() string {
 	var b strings.Builder
 	b.WriteString(uel)
 	b.WriteString("@PJL\r\n")
-	fmt.Fprintf(&b, "@PJL JOB NAME=\"%s\"\r\n", pjlString(j.Name))
-	if j.User != "" {
+	if j.Quirks.NamelessJob {
+		b.WriteString("@PJL JOB\r\n")
+	} else {
+		fmt.Fprintf(&b, "@PJL JOB NAME=\"%s\"\r\n", pjlString(j.Name))
+	}
+	if j.User != "" && !j.Quirks.NoUserName {
 		fmt.Fprintf(&b, "@PJL SET USERNAME=\"%s\"\r\n", pjlString(j.User))
 	}
-	if lang, ok := languages[j.Format]; ok {
+	if lang, ok := languages[j.Format]; ok && j.Quirks.enterLanguage(j.Format) {
 		fmt.Fprintf(&b, "@PJL ENTER LANGUAGE=%s\r\n", lang)
 	}
 	return b.String()
@@ -42,6 +47,9 @@ func (j Job) Header() string {
 
 // Trailer is the PJL that goes after the document.
 func (j Job) Trailer() string {
+	if j.Quirks.NamelessJob {
+		return uel + "@PJL EOJ\r\n" + uel
+	}
 	return fmt.Sprintf("%s@PJL EOJ NAME=\"%s\"\r\n%s", uel, pjlString(j.Name), uel)
 }
 
