@@ -6,6 +6,7 @@ require (
 	github.com/OpenPrinting/goipp v1.2.0
 	github.com/coder/websocket v1.8.14
 	github.com/hashicorp/yamux v0.1.2
+	github.com/kardianos/service v1.3.0
 	github.com/minio/sio v0.4.1
 	github.com/prometheus/client_golang v1.23.2
 	go.etcd.io/bbolt v1.5.0

@@ -1,0 +1,32 @@
+package installer
+
+import (
+	"context"
+
+	"github.com/kardianos/service"
+)
+
+// useSystemLog sends the agent's log to the Event Log under the service's
+// name when it runs as a service.
+const useSystemLog = true
+
+func platformOptions(Options) service.KeyValue {
+	return service.KeyValue{
+		"StartType":              "automatic",
+		"DelayedAutoStart":       true,
+		"OnFailure":              "restart",
+		"OnFailureDelayDuration": "5s",
+		"OnFailureResetPeriod":   86400,
+	}
+}
+
+// Install registers the Windows service and its Event Log source.
+func (m *Manager) Install(ctx context.Context) error { return wrap("install", m.svc.Install()) }
+
+// Uninstall removes the service and its Event Log source.
+func (m *Manager) Uninstall(ctx context.Context) error { return wrap("uninstall", m.svc.Uninstall()) }
+
+// Status asks the Service Control Manager.
+func (m *Manager) Status() (State, error) { return m.managerState() }
+
+func (m *Manager) startable() error { return nil }
