@@ -56,3 +56,13 @@ func (h *serviceHandler) WithAttrs(as []slog.Attr) slog.Handler {
 func (h *serviceHandler) WithGroup(name string) slog.Handler {
 	return &serviceHandler{out: h.out, mu: h.mu, buf: h.buf, text: h.text.WithGroup(name)}
 }
+
+// lineLogger logs each line written to it.
+type lineLogger struct{ log *slog.Logger }
+
+func (l lineLogger) Write(p []byte) (int, error) {
+	for _, line := range bytes.Split(bytes.TrimRight(p, "\n"), []byte("\n")) {
+		l.log.Info(string(line), "source", "agent")
+	}
+	return len(p), nil
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -104,6 +106,15 @@ func (m *Manager) Run() error {
 	return wrap("run", m.svc.Run())
 }
 
+// ChildLog is where the supervised agent's own log lines go: stderr, or,
+// inside a Windows service, the Event Log line by line.
+func (m *Manager) ChildLog() io.Writer {
+	if !useSystemLog || service.Interactive() {
+		return os.Stderr
+	}
+	return lineLogger{m.prog.log}
+}
+
 // Failed reports the error the work ended with, when it ended on its own.
 func (m *Manager) Failed() error { return m.prog.failed() }
 
@@ -117,8 +128,14 @@ func wrap(what string, err error) error {
 	return fmt.Errorf("installer: %s %s: %w", what, ServiceName, err)
 }
 
-// ErrNotInstalled means the service is not installed.
-var ErrNotInstalled = errors.New("service is not installed")
+// Errors of service control.
+var (
+	// ErrNotInstalled means the service is not installed.
+	ErrNotInstalled = errors.New("service is not installed")
+	// ErrNoServiceManager means the service is installed but nothing on
+	// this machine can start it (a unit file without a running systemd).
+	ErrNoServiceManager = errors.New("no running service manager to start it")
+)
 
 // program adapts a RunFunc to kardianos's Start/Stop.
 type program struct {

@@ -101,6 +101,11 @@ func (m *Manager) Status() (State, error) {
 	if unit != "" && !systemdRunning() {
 		return State{Installed: true, Detail: fmt.Sprintf("unit %s; systemd is not running on this machine (init is %s), so nothing starts it", unit, initName())}, nil
 	}
+	if unit == "" && m.System() == "unix-systemv" {
+		if _, err := os.Stat("/etc/init.d/" + ServiceName); err != nil {
+			return State{Detail: "no unit and no /etc/init.d/" + ServiceName}, nil
+		}
+	}
 	st, err := m.managerState()
 	if unit != "" {
 		st.Detail = strings.TrimSpace(st.Detail + ", unit " + unit)
@@ -111,7 +116,7 @@ func (m *Manager) Status() (State, error) {
 // startable refuses start/stop early where no service manager could do it.
 func (m *Manager) startable() error {
 	if packagedUnit() != "" && !systemdRunning() {
-		return fmt.Errorf("installer: systemd is not running on this machine (init is %s): run the agent with 'edgeprint service run'", initName())
+		return fmt.Errorf("installer: %w: systemd is not running on this machine (init is %s); 'edgeprint service run' runs the agent in the foreground", ErrNoServiceManager, initName())
 	}
 	return nil
 }

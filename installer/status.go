@@ -35,7 +35,7 @@ func (m *Manager) managerState() (State, error) {
 	case errors.Is(err, service.ErrNotInstalled):
 		return State{Detail: m.System()}, nil
 	case err != nil:
-		return State{Installed: true, Detail: err.Error()}, nil
+		return State{Detail: m.System() + " cannot tell: " + err.Error()}, nil
 	case st == service.StatusRunning:
 		return State{Installed: true, Running: true, Detail: m.System()}, nil
 	case st == service.StatusStopped:

@@ -24,6 +24,10 @@ Usage:
   edgeprint agent check [--config FILE]        validate the agent configuration
   edgeprint agent register --relay URL --company CODE --activation-code CODE [--config FILE]
                                                register this agent with a relay
+  edgeprint service install --relay URL --company CODE --activation-code CODE [--config FILE]
+                                               register, install and start the agent as a service, open its ports
+  edgeprint service uninstall [--keep-data]    stop and remove the service and its firewall rules
+  edgeprint service start|stop|restart|status  control the installed service
   edgeprint relay [flags]                      run the relay
   edgeprint relay init --data-dir DIR --company-code CODE --company-name NAME --admin-email EMAIL
                                                create a company, its first admin and API token
@@ -62,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAgent(ctx, rest, stdin, stdout, stderr)
 	case "relay":
 		return runRelay(ctx, rest, stdout, stderr)
+	case "service":
+		return runService(ctx, rest, stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "edgeprint", version)
 		return nil
