@@ -2,6 +2,7 @@ package installer
 
 import (
 	"context"
+	"errors"
 
 	"github.com/kardianos/service"
 )
@@ -20,8 +21,17 @@ func platformOptions(Options) service.KeyValue {
 	}
 }
 
-// Install registers the Windows service and its Event Log source.
-func (m *Manager) Install(ctx context.Context) error { return wrap("install", m.svc.Install()) }
+// Install registers the Windows service and its Event Log source. The MSI
+// registers the service itself; then only the recovery actions are set.
+func (m *Manager) Install(ctx context.Context) error {
+	if _, err := m.svc.Status(); errors.Is(err, service.ErrNotInstalled) {
+		if err := m.svc.Install(); err != nil {
+			return wrap("install", err)
+		}
+	}
+	_, err := RecoveryPlan().Execute(ctx, ExecRunner{})
+	return err
+}
 
 // Uninstall removes the service and its Event Log source.
 func (m *Manager) Uninstall(ctx context.Context) error { return wrap("uninstall", m.svc.Uninstall()) }
