@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -48,7 +49,7 @@ type Supervisor struct {
 	Probation  time.Duration
 	Logger     *slog.Logger
 	// Stderr receives the child's log; os.Stderr when nil.
-	Stderr *os.File
+	Stderr io.Writer
 }
 
 // choose picks the binary to run and whether it is on probation.

@@ -14,7 +14,7 @@ import (
 	"github.com/edgeprint/edgeprint/update"
 )
 
-const serviceUsage = "edgeprint service install|uninstall|start|stop|status|restart|run [flags]"
+const serviceUsage = "edgeprint service install|uninstall|start|stop|status|restart|run|firewall [flags]"
 
 // runService is "edgeprint service …": install and control the agent as a
 // Windows service or systemd unit, and "run", which the service manager
@@ -32,6 +32,8 @@ func runService(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return runServiceUninstall(ctx, rest, stdout, stderr)
 	case "run":
 		return runServiceRun(rest, stderr)
+	case "firewall":
+		return runServiceFirewall(ctx, rest, stdout, stderr)
 	case "start", "stop", "restart", "status":
 		return runServiceControl(action, rest, stdout, stderr)
 	}
@@ -286,4 +288,40 @@ func runServiceRun(args []string, stderr io.Writer) error {
 		return err
 	}
 	return m.Failed()
+}
+
+// runServiceFirewall opens or closes the agent's ports on their own: the
+// MSI's uninstall runs "service firewall close".
+func runServiceFirewall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "open" && args[0] != "close") {
+		fmt.Fprintln(stderr, "Usage: edgeprint service firewall open|close [--config FILE]")
+		return errors.New("service firewall: open or close?")
+	}
+	fs := newFlags("service firewall", "edgeprint service firewall open|close [--config FILE]", stderr)
+	configPath := fs.String("config", installer.ConfigPath, "agent configuration file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	cfg, err := agent.LoadConfig(*configPath)
+	if errors.Is(err, os.ErrNotExist) {
+		cfg, err = agent.LoadConfig("")
+	}
+	if err != nil {
+		return err
+	}
+	if args[0] == "open" {
+		return openFirewall(ctx, cfg, stdout)
+	}
+	fw, err := firewallFor(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := fw.Close(ctx, installer.ExecRunner{}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "removed the edgeprint firewall rules (%s)\n", fw.Backend)
+	return nil
 }
