@@ -44,8 +44,11 @@ func (a *Agent) runSession(ctx context.Context, s *tunnel.Session) {
 		a.log.Warn("fetch site configuration", "err", err)
 	} else if err := a.store.SaveSiteConfig(sc); err != nil {
 		a.log.Error("save site configuration", "err", err)
+	} else {
+		a.reportHealthy()
 	}
 	a.kick(a.uploadKick)
+	a.kick(a.updateKick)
 	select {
 	case <-s.Done():
 	case <-ctx.Done():
@@ -76,6 +79,11 @@ func (a *Agent) tunnelHandler() http.Handler {
 		}
 		a.log.Info("site configuration updated", "printers", len(sc.Printers), "readers", len(sc.Readers))
 		w.WriteHeader(http.StatusNoContent)
+	})
+	// The relay has a new release: check now rather than at the next tick.
+	mux.HandleFunc("POST /relay/v1/update", func(w http.ResponseWriter, r *http.Request) {
+		a.kick(a.updateKick)
+		w.WriteHeader(http.StatusAccepted)
 	})
 	return mux
 }

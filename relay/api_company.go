@@ -12,15 +12,19 @@ type companyResponse struct {
 	Name      string          `json:"name"`
 	Retention store.Retention `json:"retention"`
 	AuthType  string          `json:"auth_type"`
+	// UpdatesEnabled lets the company's agents update themselves.
+	UpdatesEnabled bool `json:"updates_enabled"`
 }
 
 type companyPatch struct {
-	Name      *string          `json:"name"`
-	Retention *store.Retention `json:"retention"`
+	Name           *string          `json:"name"`
+	Retention      *store.Retention `json:"retention"`
+	UpdatesEnabled *bool            `json:"updates_enabled"`
 }
 
 func toCompanyResponse(c store.Company) companyResponse {
-	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType}
+	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType,
+		UpdatesEnabled: !c.UpdatesOff}
 }
 
 func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, companyID string) error {
@@ -55,6 +59,9 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID 
 		}
 		if req.Retention != nil {
 			c.Retention = *req.Retention
+		}
+		if req.UpdatesEnabled != nil {
+			c.UpdatesOff = !*req.UpdatesEnabled
 		}
 		return nil
 	})

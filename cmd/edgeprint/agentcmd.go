@@ -41,6 +41,7 @@ func runAgent(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
+	enableUpdates(a, logger)
 	return a.Run(ctx)
 }
 

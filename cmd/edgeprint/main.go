@@ -11,6 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/edgeprint/edgeprint/agent"
+	"github.com/edgeprint/edgeprint/update"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -33,6 +36,11 @@ Usage:
                                                create a company, its first admin and API token
   edgeprint relay token create --data-dir DIR --company CODE [--name NAME]
                                                create an admin API token
+  edgeprint release keygen --out FILE          make an Ed25519 release key pair
+  edgeprint release sign --key FILE --file BIN --version V [--os OS --arch ARCH]
+                                               sign an agent binary (prints the release JSON)
+  edgeprint relay release add --data-dir DIR --file BIN --release RELEASE.json
+                                               offer a signed agent binary to agents
   edgeprint version                            print the version
 
 Run "edgeprint COMMAND -h" for a command's flags.
@@ -44,6 +52,9 @@ func main() {
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
+	}
+	if errors.Is(err, agent.ErrUpdateInstalled) {
+		os.Exit(update.ExitUpdated) // the supervisor starts the new binary
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "edgeprint:", err)
@@ -68,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runRelay(ctx, rest, stdout, stderr)
 	case "service":
 		return runService(ctx, rest, stdin, stdout, stderr)
+	case "release":
+		return runRelease(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "edgeprint", version)
 		return nil

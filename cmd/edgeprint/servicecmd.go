@@ -325,3 +325,17 @@ func runServiceFirewall(ctx context.Context, args []string, stdout, stderr io.Wr
 	fmt.Fprintf(stdout, "removed the edgeprint firewall rules (%s)\n", fw.Backend)
 	return nil
 }
+
+// enableUpdates turns self-update on for an agent that runs under the
+// supervisor of "edgeprint service run" and was built with a release key.
+func enableUpdates(a *agent.Agent, log *slog.Logger) {
+	if !update.Supervised() {
+		return
+	}
+	key, err := update.ParsePublicKey(update.PublicKey)
+	if err != nil {
+		log.Info("self-update off", "reason", err)
+		return
+	}
+	a.EnableUpdates(agent.Updates{PublicKey: key})
+}
