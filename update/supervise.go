@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -71,6 +72,9 @@ func (s *Supervisor) choose() (bin, version string, pending bool, err error) {
 func (s *Supervisor) Run(ctx context.Context) error {
 	if s.Probation <= 0 {
 		s.Probation = DefaultProbation
+	}
+	if err := os.MkdirAll(filepath.Dir(s.HealthFile), 0o700); err != nil {
+		return fmt.Errorf("update: %w", err)
 	}
 	for {
 		bin, version, pending, err := s.choose()
