@@ -218,6 +218,20 @@ func TestUpdateThatFailsToStartIsRolledBack(t *testing.T) {
 	}
 }
 
+func TestUpdateThatNeverReportsHealthyIsRolledBack(t *testing.T) {
+	r := newRig(t)
+	r.waitHealthy("1.0.0")
+	silent := []byte("#!/bin/sh\nwhile :; do sleep 0.05; done\n")
+	if err := r.dir.Apply(bytes.NewReader(silent), signed(t, r.priv, "1.1.0", silent), r.pub); err != nil {
+		t.Fatal(err)
+	}
+	r.restartForUpdate()
+	r.waitHealthy("1.0.0") // after the 3 s probation
+	if st := r.state(); st.Version != "" || st.Pending {
+		t.Fatalf("state %+v, want the packaged binary back", st)
+	}
+}
+
 func TestUpdateOverPackagedBinaryRollsBackToIt(t *testing.T) {
 	r := newRig(t)
 	r.waitHealthy("1.0.0")
