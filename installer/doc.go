@@ -10,7 +10,7 @@
 //   - Only enabled listeners get a firewall rule; every rule carries the
 //     name "edgeprint" so uninstall removes exactly what install added.
 //   - On Linux the unit file is the one the .deb/.rpm ships
-//     (packaging/edgeprint-agent.service, embedded here too); a binary
+//     (installer/systemd/edgeprint-agent.service, embedded here); a binary
 //     installed by hand gets the same unit, written by kardianos.
 //   - Status is honest: a unit that is in place on a machine where systemd
 //     is not running reports just that, not "stopped".
