@@ -18,7 +18,13 @@ if dpkg-query -W -f='${Status}' edgeprint 2>/dev/null | grep -q installed ||
 	getent passwd edgeprint >/dev/null || [ -e /var/lib/edgeprint ] || [ -e /etc/edgeprint ]; then
 	fail "edgeprint is already on this machine; refusing to touch it"
 fi
-cleanup() { dpkg --purge edgeprint >/dev/null 2>&1 || true; }
+tmp=$(mktemp -d)
+relay_pid=
+cleanup() {
+	[ -z "$relay_pid" ] || kill "$relay_pid" 2>/dev/null || true
+	dpkg --purge edgeprint >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 echo "--- dpkg -i $deb"
@@ -37,6 +43,29 @@ check "config is a conffile" grep -qx /etc/edgeprint/agent.json /var/lib/dpkg/in
 check "data dir /var/lib/edgeprint is 700 edgeprint:edgeprint" test "$(mode_owner /var/lib/edgeprint)" = "700 edgeprint:edgeprint"
 check "packaged config is valid" /usr/bin/edgeprint agent check --config /etc/edgeprint/agent.json >/dev/null
 
+echo "--- edgeprint service install, against a relay on loopback"
+/usr/bin/edgeprint relay init --data-dir "$tmp/relay" --company-code ACME --company-name Acme \
+	--admin-email it@acme.example >"$tmp/init.txt"
+password=$(awk '/^password:/ {print $2}' "$tmp/init.txt")
+token=$(awk '/^api token:/ {print $3}' "$tmp/init.txt")
+/usr/bin/edgeprint relay --data-dir "$tmp/relay" --listen 127.0.0.1:0 --admin-listen off 2>"$tmp/relay.log" &
+relay_pid=$!
+for _ in $(seq 50); do grep -q 'relay ready' "$tmp/relay.log" && break; sleep 0.1; done
+url=$(sed -n 's/.*relay ready.* url=\([^ ]*\).*/\1/p' "$tmp/relay.log")
+fingerprint=$(sed -n 's/.*relay ready.* fingerprint=\([^ ]*\).*/\1/p' "$tmp/relay.log")
+[ -n "$url" ] || { cat "$tmp/relay.log"; fail "relay did not start"; }
+# -k: loopback only; the agent itself pins the fingerprint.
+code=$(curl -sk -X POST -H "Authorization: Bearer $token" "$url/api/v1/activation-codes" |
+	sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+echo "$password" | /usr/bin/edgeprint service install --relay "$url" --relay-fingerprint "$fingerprint" \
+	--company ACME --activation-code "$code" --admin-email it@acme.example | tee "$tmp/install.txt"
+check "install registered the agent" grep -q "^registered as agent" "$tmp/install.txt"
+check "identity is 600 edgeprint:edgeprint" test "$(mode_owner /var/lib/edgeprint/identity.json)" = "600 edgeprint:edgeprint"
+check "the service account reads its identity" sh -c \
+	"runuser -u edgeprint -- /usr/bin/edgeprint agent check --config /etc/edgeprint/agent.json | grep -q 'identity:  registered'"
+check "others cannot read the data dir" sh -c "! runuser -u nobody -- ls /var/lib/edgeprint >/dev/null 2>&1"
+kill "$relay_pid"; wait "$relay_pid" 2>/dev/null || true; relay_pid=
+
 echo "--- edgeprint service status"
 status=$(/usr/bin/edgeprint service status) || true
 echo "$status"
@@ -45,9 +74,6 @@ if [ -d /run/systemd/system ]; then
 else
 	check "status: installed, not running, and says why" grep -q "installed, not running (unit $unit; systemd is not running" <<<"$status"
 fi
-
-# What a registered agent would have written.
-install -m 0600 -o edgeprint -g edgeprint /dev/null /var/lib/edgeprint/identity.json
 
 echo "--- dpkg -r edgeprint"
 dpkg -r edgeprint

@@ -103,7 +103,9 @@ func runServiceInstall(ctx context.Context, args []string, stdin io.Reader, stdo
 	if err := m.Install(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "installed service %s (%s)\n", installer.ServiceName, m.System())
+	if st, err := m.Status(); err == nil {
+		fmt.Fprintf(stdout, "installed service %s: %s\n", installer.ServiceName, st)
+	}
 
 	if !*noFirewall {
 		if err := openFirewall(ctx, cfg, stdout); err != nil {
