@@ -25,7 +25,10 @@ type Options struct {
 	Executable string
 	// ConfigPath is passed to "edgeprint service run --config".
 	ConfigPath string
-	Logger     *slog.Logger
+	// DataDir is the agent's data directory, the one place the Linux unit
+	// lets it write.
+	DataDir string
+	Logger  *slog.Logger
 }
 
 // RunFunc is the service's work; it returns when ctx is cancelled.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/kardianos/service"
@@ -25,11 +26,12 @@ const (
 // stderr, with levels, so syslog would only duplicate it.
 const useSystemLog = false
 
-// UnitFile is the systemd unit for a binary at exe with its config at cfg.
-func UnitFile(exe, cfg string) string {
+// UnitFile is the systemd unit for a binary at exe with its config at cfg
+// and its data in data.
+func UnitFile(exe, cfg, data string) string {
 	u := strings.Replace(unitFile, "ExecStart="+packagedBinary+" service run --config "+ConfigPath,
 		"ExecStart="+exe+" service run --config "+cfg, 1)
-	return u
+	return strings.ReplaceAll(u, dataDir, data)
 }
 
 func platformOptions(o Options) service.KeyValue {
@@ -37,7 +39,11 @@ func platformOptions(o Options) service.KeyValue {
 	if exe == "" {
 		exe, _ = os.Executable()
 	}
-	return service.KeyValue{"SystemdScript": UnitFile(exe, o.ConfigPath)}
+	data := o.DataDir
+	if data == "" {
+		data = dataDir
+	}
+	return service.KeyValue{"SystemdScript": UnitFile(exe, o.ConfigPath, data)}
 }
 
 // systemdRunning is systemd's own test (sd_booted).
@@ -64,6 +70,9 @@ func (m *Manager) Install(ctx context.Context) error {
 		return err
 	}
 	if packagedUnit() != "" {
+		if m.opts.DataDir != "" && filepath.Clean(m.opts.DataDir) != dataDir {
+			return fmt.Errorf("installer: the packaged unit lets the agent write only %s, not data_dir %s: keep the default, or add a systemd drop-in with ReadWritePaths=", dataDir, m.opts.DataDir)
+		}
 		if !systemdRunning() {
 			return nil // enabled by the package's own scripts once systemd runs
 		}

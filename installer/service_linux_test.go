@@ -10,13 +10,14 @@ import (
 )
 
 func TestUnitFile(t *testing.T) {
-	u := UnitFile("/opt/edgeprint/edgeprint", "/opt/edgeprint/agent.json")
+	u := UnitFile("/opt/edgeprint/edgeprint", "/opt/edgeprint/agent.json", "/srv/edgeprint")
 	for _, want := range []string{
 		"ExecStart=/opt/edgeprint/edgeprint service run --config /opt/edgeprint/agent.json\n",
 		"User=edgeprint\n",
 		"NoNewPrivileges=yes\n",
 		"ProtectSystem=strict\n",
-		"ReadWritePaths=/var/lib/edgeprint\n",
+		"ReadWritePaths=/srv/edgeprint\n",
+		"ConditionPathExists=/srv/edgeprint/identity.json\n",
 		"AmbientCapabilities=CAP_NET_BIND_SERVICE\n",
 		"Restart=always\n",
 		"WantedBy=multi-user.target\n",
@@ -28,7 +29,7 @@ func TestUnitFile(t *testing.T) {
 	if strings.Contains(u, "{{") {
 		t.Error("unit has template braces kardianos would expand")
 	}
-	if packaged := UnitFile(packagedBinary, ConfigPath); !strings.Contains(packaged, "ExecStart=/usr/bin/edgeprint service run --config /etc/edgeprint/agent.json\n") {
+	if packaged := UnitFile(packagedBinary, ConfigPath, dataDir); packaged != unitFile || !strings.Contains(packaged, "ExecStart=/usr/bin/edgeprint service run --config /etc/edgeprint/agent.json\n") {
 		t.Error("packaged unit does not run /usr/bin/edgeprint with /etc/edgeprint/agent.json")
 	}
 }

@@ -17,3 +17,11 @@ func TestStateString(t *testing.T) {
 		}
 	}
 }
+
+func TestSecurePlanWindows(t *testing.T) {
+	got := planStrings(SecurePlan(`C:\ProgramData\edgeprint`))
+	want := `icacls C:\ProgramData\edgeprint /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F /grant:r *S-1-5-32-544:(OI)(CI)F /T /C /Q`
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("plan %q, want %q", got, want)
+	}
+}

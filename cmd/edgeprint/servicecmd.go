@@ -41,12 +41,22 @@ func runService(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	return fmt.Errorf("service: unknown action %q", action)
 }
 
-func serviceManager(configPath string, log *slog.Logger, run installer.RunFunc) (*installer.Manager, error) {
+func serviceManager(configPath, dataDir string, log *slog.Logger, run installer.RunFunc) (*installer.Manager, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
-	return installer.NewManager(installer.Options{Executable: exe, ConfigPath: configPath, Logger: log}, run)
+	return installer.NewManager(installer.Options{Executable: exe, ConfigPath: configPath, DataDir: dataDir, Logger: log}, run)
+}
+
+// configOrDefaults loads path, or the defaults when there is no such file
+// (uninstalling after the configuration was removed).
+func configOrDefaults(path string) (agent.Config, error) {
+	cfg, err := agent.LoadConfig(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return agent.LoadConfig("")
+	}
+	return cfg, err
 }
 
 func runServiceInstall(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -96,7 +106,7 @@ func runServiceInstall(ctx context.Context, args []string, stdin io.Reader, stdo
 		return err
 	}
 
-	m, err := serviceManager(*configPath, slog.New(slog.DiscardHandler), nil)
+	m, err := serviceManager(*configPath, cfg.DataDir, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return err
 	}
@@ -163,14 +173,11 @@ func runServiceUninstall(ctx context.Context, args []string, stdout, stderr io.W
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	cfg, err := agent.LoadConfig(*configPath)
-	if errors.Is(err, os.ErrNotExist) {
-		cfg, err = agent.LoadConfig("")
-	}
+	cfg, err := configOrDefaults(*configPath)
 	if err != nil {
 		return err
 	}
-	m, err := serviceManager(*configPath, slog.New(slog.DiscardHandler), nil)
+	m, err := serviceManager(*configPath, cfg.DataDir, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return err
 	}
@@ -220,7 +227,11 @@ func runServiceControl(action string, args []string, stdout, stderr io.Writer) e
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	m, err := serviceManager(*configPath, slog.New(slog.DiscardHandler), nil)
+	cfg, err := configOrDefaults(*configPath)
+	if err != nil {
+		return err
+	}
+	m, err := serviceManager(*configPath, cfg.DataDir, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return err
 	}
@@ -282,7 +293,7 @@ func runServiceRun(args []string, stderr io.Writer) error {
 		}
 		return s.Run(ctx)
 	}
-	m, err = serviceManager(*configPath, newLogger(stderr, cfg.Log.Level, cfg.Log.Format), run)
+	m, err = serviceManager(*configPath, cfg.DataDir, newLogger(stderr, cfg.Log.Level, cfg.Log.Format), run)
 	if err != nil {
 		return err
 	}
@@ -307,10 +318,7 @@ func runServiceFirewall(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	cfg, err := agent.LoadConfig(*configPath)
-	if errors.Is(err, os.ErrNotExist) {
-		cfg, err = agent.LoadConfig("")
-	}
+	cfg, err := configOrDefaults(*configPath)
 	if err != nil {
 		return err
 	}
