@@ -121,6 +121,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			stop(child, exited)
 			return nil
 		case err := <-exited:
+			if ctx.Err() != nil {
+				return nil // stopped together with us
+			}
 			if exitCode(err) == ExitUpdated {
 				log.Info("agent installed an update, restarting it")
 				continue
