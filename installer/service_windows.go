@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/kardianos/service"
+	"golang.org/x/sys/windows/svc/eventlog"
 )
 
 // useSystemLog sends the agent's log to the Event Log under the service's
@@ -28,6 +29,10 @@ func (m *Manager) Install(ctx context.Context) error {
 		if err := m.svc.Install(); err != nil {
 			return wrap("install", err)
 		}
+	} else {
+		// Installed by the MSI, which registers no Event Log source;
+		// an existing source is fine.
+		_ = eventlog.InstallAsEventCreate(ServiceName, eventlog.Error|eventlog.Warning|eventlog.Info)
 	}
 	_, err := RecoveryPlan().Execute(ctx, ExecRunner{})
 	return err
