@@ -89,6 +89,9 @@ func (s *Server) patchAgent(w http.ResponseWriter, r *http.Request, companyID st
 		return err
 	}
 	s.log.Info("agent changed", "company", companyID, "agent", a.ID, "updates_enabled", !a.UpdatesOff)
+	if !a.UpdatesOff {
+		s.announceUpdates(companyID, a.ID)
+	}
 	writeJSON(w, http.StatusOK, toAgentResponse(s, a))
 	return nil
 }

@@ -70,6 +70,9 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID 
 	}
 	s.log.Info("company changed", "company", companyID, "retention", c.Retention)
 	s.configChanged(companyID)
+	if req.UpdatesEnabled != nil && *req.UpdatesEnabled {
+		s.announceUpdates(companyID, "")
+	}
 	writeJSON(w, http.StatusOK, toCompanyResponse(c))
 	return nil
 }

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -196,4 +197,30 @@ func (s *Server) agentReleaseBinary(w http.ResponseWriter, r *http.Request, a st
 		s.log.Warn("release download cut", "agent", a.ID, "version", rel.Version, "err", err)
 	}
 	return nil
+}
+
+// announceUpdates asks the connected agents of companyID (only agentID's,
+// when set) to check for a release now, after an admin turned updates on.
+// Best effort, like configuration pushes: an agent that misses it checks
+// at its next connect or tick.
+func (s *Server) announceUpdates(companyID, agentID string) {
+	for _, c := range s.agents.company(companyID) {
+		if agentID != "" && c.agent.ID != agentID {
+			continue
+		}
+		s.background.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://peer/relay/v1/update", nil)
+			if err != nil {
+				return
+			}
+			resp, err := c.sess.Client().Do(req)
+			if err != nil {
+				s.log.Info("update announcement not delivered", "agent", c.agent.ID, "err", err)
+				return
+			}
+			resp.Body.Close()
+		})
+	}
 }

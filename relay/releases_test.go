@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/edgeprint/edgeprint/update"
 )
@@ -142,5 +143,52 @@ func TestAddReleaseChecksTheFile(t *testing.T) {
 	}
 	if _, err := latestRelease(dir, "linux", "amd64"); err == nil {
 		t.Fatal("a refused release is offered")
+	}
+}
+
+func TestTurningUpdatesOnAsksAgentsToCheck(t *testing.T) {
+	dir := t.TempDir()
+	acme := initTenant(t, dir, "ACME")
+	r := startRelay(t, dir)
+	creds := registerTestAgent(t, r, acme, "HQ-PC-02")
+	sess, err := dialTunnel(t.Context(), r, creds.id, creds.secret, creds.machine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := make(chan struct{}, 4)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /relay/v1/update", func(w http.ResponseWriter, _ *http.Request) {
+		asked <- struct{}{}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	served := make(chan struct{})
+	go func() { _ = sess.Serve(mux); close(served) }()
+	t.Cleanup(func() { sess.Close(); <-served })
+	a := &testAgent{id: creds.id, sess: sess}
+	a.call(t, "GET", "/agent/v1/config", nil, http.StatusOK, nil) // the relay serves the tunnel
+
+	tests := []struct {
+		name, path string
+		on         bool
+		wantAsk    bool
+	}{
+		{"company off", "/api/v1/company", false, false},
+		{"company on", "/api/v1/company", true, true},
+		{"agent on", "/api/v1/agents/" + creds.id, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r.call(t, "PATCH", tc.path, acme.token, map[string]bool{"updates_enabled": tc.on}, http.StatusOK, nil)
+			select {
+			case <-asked:
+				if !tc.wantAsk {
+					t.Fatal("agent asked to check while updates are off")
+				}
+			case <-time.After(2 * time.Second):
+				if tc.wantAsk {
+					t.Fatal("agent was not asked to check")
+				}
+			}
+		})
 	}
 }
