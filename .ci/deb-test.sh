@@ -57,8 +57,15 @@ fingerprint=$(sed -n 's/.*relay ready.* fingerprint=\([^ ]*\).*/\1/p' "$tmp/rela
 # -k: loopback only; the agent itself pins the fingerprint.
 code=$(curl -sk -X POST -H "Authorization: Bearer $token" "$url/api/v1/activation-codes" |
 	sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+# The host's own firewall is left alone when it has one (the plans are
+# tested against nft in a network namespace, installer tests).
+fw=()
+if command -v ufw >/dev/null || command -v firewall-cmd >/dev/null ||
+	{ command -v nft >/dev/null && [ -n "$(nft list ruleset 2>/dev/null)" ]; }; then
+	fw=(--no-firewall)
+fi
 echo "$password" | /usr/bin/edgeprint service install --relay "$url" --relay-fingerprint "$fingerprint" \
-	--company ACME --activation-code "$code" --admin-email it@acme.example | tee "$tmp/install.txt"
+	--company ACME --activation-code "$code" --admin-email it@acme.example "${fw[@]}" | tee "$tmp/install.txt"
 check "install registered the agent" grep -q "^registered as agent" "$tmp/install.txt"
 check "identity is 600 edgeprint:edgeprint" test "$(mode_owner /var/lib/edgeprint/identity.json)" = "600 edgeprint:edgeprint"
 check "the service account reads its identity" sh -c \
