@@ -19,6 +19,7 @@ func (a *Agent) keepTunnel(ctx context.Context) error {
 	header := http.Header{}
 	header.Set("Authorization", "Bearer "+a.id.AgentID+"."+a.id.Secret.Reveal())
 	header.Set("X-Edgeprint-Machine", MachineHash())
+	header.Set("X-Edgeprint-Version", a.version) // shown in the console after an update
 	tlsConfig := certs.PinnedConfig(a.id.RelayFingerprint)
 	dial := func(ctx context.Context) (*tunnel.Session, error) {
 		return tunnel.Dial(ctx, url, header, tlsConfig)

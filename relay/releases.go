@@ -224,3 +224,26 @@ func (s *Server) announceUpdates(companyID, agentID string) {
 		})
 	}
 }
+
+// versionHeader carries the agent's version on its tunnel handshake, so
+// the console shows what an update rolled out.
+const versionHeader = "X-Edgeprint-Version"
+
+// recordAgentVersion stores the version a connecting agent reports when it
+// changed since registration or the last connect.
+func (s *Server) recordAgentVersion(r *http.Request, a store.Agent) store.Agent {
+	v := r.Header.Get(versionHeader)
+	if v == "" || v == a.Version || !releaseToken.MatchString(v) {
+		return a
+	}
+	updated, err := s.store.UpdateAgent(r.Context(), a.CompanyID, a.ID, func(a *store.Agent) error {
+		a.Version = v
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("record agent version", "agent", a.ID, "err", err)
+		return a
+	}
+	s.log.Info("agent version changed", "agent", a.ID, "from", a.Version, "to", v)
+	return updated
+}

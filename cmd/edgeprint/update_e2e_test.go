@@ -143,6 +143,19 @@ func TestServiceRunUpdatesOverTheTunnel(t *testing.T) {
 	if !strings.Contains(logs.String(), "update is healthy") {
 		t.Fatalf("supervisor did not see the update come up:\n%s", logs.String())
 	}
+	// The relay sees the new version when the updated agent connects.
+	req, _ = http.NewRequest("GET", srv.URL()+"/api/v1/agents", nil)
+	req.Header.Set("Authorization", "Bearer "+init.APIToken)
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agents []struct{ Version string }
+	json.NewDecoder(resp.Body).Decode(&agents)
+	resp.Body.Close()
+	if len(agents) != 1 || agents[0].Version != "2.0.0" {
+		t.Fatalf("relay lists agents %+v, want version 2.0.0", agents)
+	}
 }
 
 type syncWriter struct {
