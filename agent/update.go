@@ -82,13 +82,21 @@ func (a *Agent) checkUpdate(ctx context.Context) error {
 	if rel.OS != runtime.GOOS || rel.Arch != runtime.GOARCH || !update.Newer(rel.Version, a.version) {
 		return fmt.Errorf("agent: relay offered %s %s/%s to %s %s/%s", rel.Version, rel.OS, rel.Arch, a.version, runtime.GOOS, runtime.GOARCH)
 	}
+	dir := UpdateDir(a.cfg)
+	if st, err := dir.State(); err != nil {
+		return err
+	} else if st.IsRejected(rel.Version) {
+		// It failed its probation here once; retrying would loop.
+		a.log.Info("not retrying an update that was rolled back", "version", rel.Version)
+		return nil
+	}
 	a.log.Info("downloading update", "version", rel.Version, "size", rel.Size)
 	body, err := a.relay.releaseBinary(ctx, rel)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
-	if err := UpdateDir(a.cfg).Apply(body, rel, a.updates.PublicKey); err != nil {
+	if err := dir.Apply(body, rel, a.updates.PublicKey); err != nil {
 		return err
 	}
 	a.log.Info("update installed", "version", rel.Version)

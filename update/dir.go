@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 )
 
 // Dir is where updates live: DATA_DIR/bin.
@@ -26,6 +27,17 @@ type State struct {
 	Pending bool `json:"pending,omitempty"`
 	// Previous is the version of Old(); "" means the packaged binary.
 	Previous string `json:"previous,omitempty"`
+	// Rejected are versions that were rolled back, newest last; the agent
+	// does not download them again.
+	Rejected []string `json:"rejected,omitempty"`
+}
+
+// maxRejected bounds the rejected versions remembered.
+const maxRejected = 10
+
+// IsRejected reports whether version was rolled back here before.
+func (s State) IsRejected(version string) bool {
+	return slices.Contains(s.Rejected, version)
 }
 
 const stateFile = "state.json"
@@ -123,7 +135,7 @@ func (d Dir) Install(verified string, rel Release) error {
 	if err != nil {
 		return err
 	}
-	next := State{Version: rel.Version, Pending: true}
+	next := State{Version: rel.Version, Pending: true, Rejected: st.Rejected}
 	os.Remove(d.Old())
 	if _, err := os.Stat(d.Current()); err == nil && st.Version != "" {
 		if err := os.Rename(d.Current(), d.Old()); err != nil {
@@ -167,16 +179,20 @@ func (d Dir) Rollback() error {
 	if err != nil {
 		return err
 	}
+	rejected := append(slices.Clone(st.Rejected), st.Version)
+	if len(rejected) > maxRejected {
+		rejected = rejected[len(rejected)-maxRejected:]
+	}
 	if st.Previous != "" {
 		if err := os.Rename(d.Old(), d.Current()); err != nil {
 			return fmt.Errorf("update: roll back: %w", err)
 		}
-		return d.saveState(State{Version: st.Previous})
+		return d.saveState(State{Version: st.Previous, Rejected: rejected})
 	}
 	if err := os.Remove(d.Current()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("update: roll back: %w", err)
 	}
-	return d.saveState(State{})
+	return d.saveState(State{Rejected: rejected})
 }
 
 func writeSync(path string, data []byte, mode os.FileMode) error {

@@ -209,8 +209,8 @@ func TestUpdateThatFailsToStartIsRolledBack(t *testing.T) {
 	}
 	r.restartForUpdate()
 	r.waitHealthy("1.1.0")
-	if st := r.state(); st.Version != "1.1.0" || st.Pending {
-		t.Fatalf("state %+v, want rolled back to 1.1.0", st)
+	if st := r.state(); st.Version != "1.1.0" || st.Pending || !st.IsRejected("1.2.0") {
+		t.Fatalf("state %+v, want rolled back to 1.1.0 with 1.2.0 rejected", st)
 	}
 	got, _ := os.ReadFile(r.dir.Current())
 	if !bytes.Equal(got, good) {
@@ -227,8 +227,8 @@ func TestUpdateThatNeverReportsHealthyIsRolledBack(t *testing.T) {
 	}
 	r.restartForUpdate()
 	r.waitHealthy("1.0.0") // after the 3 s probation
-	if st := r.state(); st.Version != "" || st.Pending {
-		t.Fatalf("state %+v, want the packaged binary back", st)
+	if st := r.state(); st.Version != "" || st.Pending || !st.IsRejected("1.1.0") {
+		t.Fatalf("state %+v, want the packaged binary back and 1.1.0 rejected", st)
 	}
 }
 
