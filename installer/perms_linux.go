@@ -56,3 +56,13 @@ func serviceIDs() (uid, gid int, err error) {
 	gid, _ = strconv.Atoi(u.Gid)
 	return uid, gid, nil
 }
+
+// PrepareDataDir makes the data directory, private to root for now, before
+// anything secret (the identity) is written into it; Secure then gives it
+// to the service account.
+func PrepareDataDir(dataDir string) error {
+	if err := os.MkdirAll(dataDir, dataDirMode); err != nil {
+		return fmt.Errorf("installer: data dir: %w", err)
+	}
+	return os.Chmod(dataDir, dataDirMode)
+}

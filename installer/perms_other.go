@@ -11,3 +11,11 @@ func Secure(dataDir, configPath string) error {
 	}
 	return os.Chmod(configPath, configMode)
 }
+
+// PrepareDataDir makes the data directory private.
+func PrepareDataDir(dataDir string) error {
+	if err := os.MkdirAll(dataDir, dataDirMode); err != nil {
+		return err
+	}
+	return os.Chmod(dataDir, dataDirMode)
+}

@@ -2,6 +2,7 @@ package installer
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 )
 
@@ -18,4 +19,14 @@ func Secure(dataDir, configPath string) error {
 
 func samePath(a, b string) bool {
 	return filepath.Clean(a) == filepath.Clean(b)
+}
+
+// PrepareDataDir makes the data directory and restricts it before anything
+// secret (the identity) is written into it.
+func PrepareDataDir(dataDir string) error {
+	if err := os.MkdirAll(dataDir, dataDirMode); err != nil {
+		return err
+	}
+	_, err := SecurePlan(dataDir).Execute(context.Background(), ExecRunner{})
+	return err
 }

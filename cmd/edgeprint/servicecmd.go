@@ -91,6 +91,9 @@ func runServiceInstall(ctx context.Context, args []string, stdin io.Reader, stdo
 		fs.Usage()
 		return errors.New("service install: --relay, --company and --activation-code are required")
 	default:
+		if err := installer.PrepareDataDir(cfg.DataDir); err != nil {
+			return err
+		}
 		if err := register(ctx, cfg.DataDir, r, stdin, stdout, stderr); err != nil {
 			return err
 		}
