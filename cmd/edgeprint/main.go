@@ -31,6 +31,8 @@ Usage:
                                                register, install and start the agent as a service, open its ports
   edgeprint service uninstall [--keep-data]    stop and remove the service and its firewall rules
   edgeprint service start|stop|restart|status  control the installed service
+  edgeprint service firewall open|close        open or remove the agent's firewall rules
+  edgeprint service run [--config FILE]        what the service manager starts (supervises the agent)
   edgeprint relay [flags]                      run the relay
   edgeprint relay init --data-dir DIR --company-code CODE --company-name NAME --admin-email EMAIL
                                                create a company, its first admin and API token
