@@ -28,8 +28,9 @@ const (
 type Firewall struct {
 	Backend Backend
 	Ports   []Port
-	// Program is the agent binary; Windows rules are bound to it.
-	Program string
+	// Programs are the agent binaries (the installed one and the self-update
+	// in the data dir); Windows rules are bound to them.
+	Programs []string
 }
 
 // OpenPlan is what opening the agent's ports runs.
@@ -42,7 +43,7 @@ func (f Firewall) OpenPlan() Plan {
 	case NFTables:
 		return nftOpen(f.Ports)
 	case Netsh:
-		return netshOpen(f.Ports, f.Program)
+		return netshOpen(f.Ports, f.Programs)
 	}
 	return nil
 }
@@ -185,16 +186,18 @@ func NFTHandles(listing string) []int {
 // the agent's program, so it opens nothing for any other process.
 func netshRuleName(p Port) string { return RuleName + " " + p.String() }
 
-func netshOpen(ports []Port, program string) Plan {
+func netshOpen(ports []Port, programs []string) Plan {
 	var p Plan
 	for _, port := range ports {
 		name := "name=" + netshRuleName(port)
-		p = append(p,
-			Command{Name: "netsh", Args: []string{"advfirewall", "firewall", "delete", "rule", name}, MayFail: true},
-			Command{Name: "netsh", Args: []string{"advfirewall", "firewall", "add", "rule", name,
+		p = append(p, Command{Name: "netsh", Args: []string{"advfirewall", "firewall", "delete", "rule", name}, MayFail: true})
+		// One rule per binary, under one name: delete removes them all.
+		for _, program := range programs {
+			p = append(p, Command{Name: "netsh", Args: []string{"advfirewall", "firewall", "add", "rule", name,
 				"dir=in", "action=allow", "protocol=" + strings.ToUpper(port.Proto),
 				"localport=" + strconv.Itoa(port.Number), "program=" + program, "enable=yes",
 				"description=edgeprint agent " + port.What}})
+		}
 	}
 	return p
 }

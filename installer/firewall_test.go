@@ -86,8 +86,10 @@ func TestFirewallPlans(t *testing.T) {
 		{Netsh, []string{
 			`netsh advfirewall firewall delete rule "name=edgeprint 631/tcp"`,
 			`netsh advfirewall firewall add rule "name=edgeprint 631/tcp" dir=in action=allow protocol=TCP localport=631 "program=C:\\Program Files\\edgeprint\\edgeprint.exe" enable=yes "description=edgeprint agent ipp"`,
+			`netsh advfirewall firewall add rule "name=edgeprint 631/tcp" dir=in action=allow protocol=TCP localport=631 program=C:\ProgramData\edgeprint\bin\edgeprint.exe enable=yes "description=edgeprint agent ipp"`,
 			`netsh advfirewall firewall delete rule "name=edgeprint 2001/tcp"`,
 			`netsh advfirewall firewall add rule "name=edgeprint 2001/tcp" dir=in action=allow protocol=TCP localport=2001 "program=C:\\Program Files\\edgeprint\\edgeprint.exe" enable=yes "description=edgeprint agent rfideas-241"`,
+			`netsh advfirewall firewall add rule "name=edgeprint 2001/tcp" dir=in action=allow protocol=TCP localport=2001 program=C:\ProgramData\edgeprint\bin\edgeprint.exe enable=yes "description=edgeprint agent rfideas-241"`,
 		}, []string{
 			`netsh advfirewall firewall delete rule "name=edgeprint 631/tcp"`,
 			`netsh advfirewall firewall delete rule "name=edgeprint 2001/tcp"`,
@@ -96,7 +98,8 @@ func TestFirewallPlans(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.backend), func(t *testing.T) {
-			f := Firewall{Backend: tc.backend, Ports: ports, Program: `C:\Program Files\edgeprint\edgeprint.exe`}
+			f := Firewall{Backend: tc.backend, Ports: ports,
+				Programs: []string{`C:\Program Files\edgeprint\edgeprint.exe`, `C:\ProgramData\edgeprint\bin\edgeprint.exe`}}
 			if got := planStrings(f.OpenPlan()); !slices.Equal(got, tc.open) {
 				t.Errorf("open plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.open, "\n"))
 			}

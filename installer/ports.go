@@ -18,7 +18,9 @@ type Port struct {
 func (p Port) String() string { return fmt.Sprintf("%d/%s", p.Number, p.Proto) }
 
 // Ports lists the inbound ports of cfg's enabled listeners, in a stable
-// order. Loopback-only listeners (the status page) need no rule.
+// order. Loopback-only listeners (the status page) need no rule. The
+// Convenience Authentication (15042), SSO (15043) and mDNS (5353/udp)
+// listeners belong in this list once the agent's configuration has them.
 func Ports(cfg agent.Config) ([]Port, error) {
 	listeners := []struct{ what, addr string }{
 		{"ipp", cfg.IPP.Listen},

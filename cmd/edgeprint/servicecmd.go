@@ -145,7 +145,8 @@ func firewallFor(ctx context.Context, cfg agent.Config) (installer.Firewall, err
 		return installer.Firewall{}, err
 	}
 	exe, _ := os.Executable()
-	return installer.Firewall{Backend: installer.DetectFirewall(ctx, installer.ExecRunner{}), Ports: ports, Program: exe}, nil
+	return installer.Firewall{Backend: installer.DetectFirewall(ctx, installer.ExecRunner{}), Ports: ports,
+		Programs: []string{exe, agent.UpdateDir(cfg).Current()}}, nil
 }
 
 func openFirewall(ctx context.Context, cfg agent.Config, stdout io.Writer) error {
