@@ -2,7 +2,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build windows all demo test ci clean
+.PHONY: build windows all demo test ci clean deb rpm msi packages
 
 build:
 	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/edgeprint ./cmd/edgeprint
@@ -22,5 +22,12 @@ test:
 ci:
 	bash .ci/run
 
+# Packages into dist/ (.ci/package.sh: nfpm for .deb/.rpm, wixl for the MSI).
+deb rpm msi:
+	bash .ci/package.sh $@
+
+packages:
+	bash .ci/package.sh deb rpm msi
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -52,6 +52,8 @@ type Agent struct {
 	sess          *sessionHolder
 	uploadKick    chan struct{}
 	reportKick    chan struct{}
+	updateKick    chan struct{}
+	updates       *Updates // nil: this agent does not update itself
 
 	delivery *deliverer // sends released jobs (deliver.go)
 
@@ -86,6 +88,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		registry:   prometheus.NewRegistry(),
 		uploadKick: make(chan struct{}, 1),
 		reportKick: make(chan struct{}, 1),
+		updateKick: make(chan struct{}, 1),
 		releasing:  map[string]bool{},
 		sess:       newSessionHolder(),
 	}
@@ -164,12 +167,16 @@ func (a *Agent) services() []service {
 		l := &cardreader.Listener{Model: r.model, Handler: a.onSwipe, Logger: a.log.With("component", "cardreader")}
 		s = append(s, service{"card reader " + r.model, func(ctx context.Context) error { return l.Serve(ctx, r.ln) }})
 	}
-	return append(s,
+	s = append(s,
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
 		service{"ldap sync", a.directorySync},
 	)
+	if a.updates != nil {
+		s = append(s, service{"update", a.updateLoop})
+	}
+	return s
 }
 
 // Run runs the agent until ctx is done or a part of it fails.

@@ -20,6 +20,7 @@ func (a *Agent) keepTunnel(ctx context.Context) error {
 	header.Set("Authorization", "Bearer "+a.id.AgentID+"."+a.id.Secret.Reveal())
 	header.Set("X-Edgeprint-Machine", MachineHash())
 	a.announceDomains(header)
+	header.Set("X-Edgeprint-Version", a.version) // shown in the console after an update
 	tlsConfig := certs.PinnedConfig(a.id.RelayFingerprint)
 	dial := func(ctx context.Context) (*tunnel.Session, error) {
 		return tunnel.Dial(ctx, url, header, tlsConfig)
@@ -45,8 +46,11 @@ func (a *Agent) runSession(ctx context.Context, s *tunnel.Session) {
 		a.log.Warn("fetch site configuration", "err", err)
 	} else if err := a.store.SaveSiteConfig(sc); err != nil {
 		a.log.Error("save site configuration", "err", err)
+	} else {
+		a.reportHealthy()
 	}
 	a.kick(a.uploadKick)
+	a.kick(a.updateKick)
 	select {
 	case <-s.Done():
 	case <-ctx.Done():
@@ -79,6 +83,11 @@ func (a *Agent) tunnelHandler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /relay/v1/ldap/authenticate", a.serveDirectoryLogin)
+	// The relay has a new release: check now rather than at the next tick.
+	mux.HandleFunc("POST /relay/v1/update", func(w http.ResponseWriter, r *http.Request) {
+		a.kick(a.updateKick)
+		w.WriteHeader(http.StatusAccepted)
+	})
 	return mux
 }
 

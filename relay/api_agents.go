@@ -62,6 +62,38 @@ type agentResponse struct {
 	Registered time.Time `json:"registered"`
 	LastSeen   time.Time `json:"last_seen,omitzero"`
 	Connected  bool      `json:"connected"`
+	// UpdatesEnabled is the agent's own switch; the company's applies too.
+	UpdatesEnabled bool `json:"updates_enabled"`
+}
+
+func toAgentResponse(s *Server, a store.Agent) agentResponse {
+	return agentResponse{ID: a.ID, Name: a.Name, Version: a.Version, Registered: a.Registered,
+		LastSeen: a.LastSeen, Connected: s.agents.connected(a.ID), UpdatesEnabled: !a.UpdatesOff}
+}
+
+// patchAgent is PATCH /api/v1/agents/{id}: {"updates_enabled": false}.
+func (s *Server) patchAgent(w http.ResponseWriter, r *http.Request, companyID string) error {
+	var req struct {
+		UpdatesEnabled *bool `json:"updates_enabled"`
+	}
+	if err := decodeJSON(w, r, &req, false); err != nil {
+		return err
+	}
+	a, err := s.store.UpdateAgent(r.Context(), companyID, r.PathValue("id"), func(a *store.Agent) error {
+		if req.UpdatesEnabled != nil {
+			a.UpdatesOff = !*req.UpdatesEnabled
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("agent changed", "company", companyID, "agent", a.ID, "updates_enabled", !a.UpdatesOff)
+	if !a.UpdatesOff {
+		s.announceUpdates(companyID, a.ID)
+	}
+	writeJSON(w, http.StatusOK, toAgentResponse(s, a))
+	return nil
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, companyID string) error {
@@ -71,8 +103,7 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, companyID st
 	}
 	out := make([]agentResponse, 0, len(agents))
 	for _, a := range agents {
-		out = append(out, agentResponse{ID: a.ID, Name: a.Name, Version: a.Version, Registered: a.Registered,
-			LastSeen: a.LastSeen, Connected: s.agents.connected(a.ID)})
+		out = append(out, toAgentResponse(s, a))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -14,11 +14,14 @@ type companyResponse struct {
 	AuthType  string          `json:"auth_type"`
 	// DefaultDomain is the directory domain of logins without one.
 	DefaultDomain string `json:"default_domain,omitempty"`
+	// UpdatesEnabled lets the company's agents update themselves.
+	UpdatesEnabled bool `json:"updates_enabled"`
 }
 
 type companyPatch struct {
-	Name      *string          `json:"name"`
-	Retention *store.Retention `json:"retention"`
+	Name           *string          `json:"name"`
+	Retention      *store.Retention `json:"retention"`
+	UpdatesEnabled *bool            `json:"updates_enabled"`
 
 	// How the company's users sign in (directory.go).
 	AuthType      *string `json:"auth_type"`
@@ -26,7 +29,8 @@ type companyPatch struct {
 }
 
 func toCompanyResponse(c store.Company) companyResponse {
-	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType, DefaultDomain: c.DefaultDomain}
+	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType,
+		DefaultDomain: c.DefaultDomain, UpdatesEnabled: !c.UpdatesOff}
 }
 
 func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, companyID string) error {
@@ -66,6 +70,9 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID 
 		if req.Retention != nil {
 			c.Retention = *req.Retention
 		}
+		if req.UpdatesEnabled != nil {
+			c.UpdatesOff = !*req.UpdatesEnabled
+		}
 		return nil
 	})
 	if err != nil {
@@ -73,6 +80,9 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID 
 	}
 	s.log.Info("company changed", "company", companyID, "retention", c.Retention, "auth_type", c.AuthType)
 	s.configChanged(companyID)
+	if req.UpdatesEnabled != nil && *req.UpdatesEnabled {
+		s.announceUpdates(companyID, "")
+	}
 	writeJSON(w, http.StatusOK, toCompanyResponse(c))
 	return nil
 }

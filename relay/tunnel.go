@@ -126,6 +126,7 @@ func (s *Server) handleTunnel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := s.log.With("agent", a.ID, "company", a.CompanyID)
+	a = s.recordAgentVersion(r, a)
 	sess, err := tunnel.Accept(w, r)
 	if err != nil {
 		log.Warn("tunnel upgrade failed", "err", err)

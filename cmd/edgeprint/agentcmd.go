@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +41,7 @@ func runAgent(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
+	enableUpdates(a, logger)
 	return a.Run(ctx)
 }
 
@@ -71,13 +73,7 @@ func runAgentCheck(args []string, stdout, stderr io.Writer) error {
 func runAgentRegister(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("agent register", "edgeprint agent register --relay URL --company CODE --activation-code CODE [--config FILE]", stderr)
 	configPath := fs.String("config", "", "agent configuration file (JSON), for its data directory")
-	var r agent.Registration
-	fs.StringVar(&r.RelayURL, "relay", "", "relay URL, e.g. https://print.example.com")
-	fs.StringVar(&r.RelayFingerprint, "relay-fingerprint", "", "pin the relay's certificate (sha256:…, printed by the relay); needed for a self-signed relay")
-	fs.StringVar(&r.Company, "company", "", "company code")
-	fs.StringVar(&r.ActivationCode, "activation-code", "", "activation code from the relay console")
-	fs.StringVar(&r.AdminEmail, "admin-email", "", "company admin's email (asked for when empty)")
-	fs.StringVar(&r.Name, "name", "", "name shown in the console (default: this host's name)")
+	r := registrationFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,6 +88,26 @@ func runAgentRegister(ctx context.Context, args []string, stdin io.Reader, stdou
 	if err != nil {
 		return err
 	}
+	return register(ctx, cfg.DataDir, r, stdin, stdout, stderr)
+}
+
+// registrationFlags adds the flags of a registration to fs; "agent
+// register" and "service install" share them.
+func registrationFlags(fs *flag.FlagSet) *agent.Registration {
+	var r agent.Registration
+	fs.StringVar(&r.RelayURL, "relay", "", "relay URL, e.g. https://print.example.com")
+	fs.StringVar(&r.RelayFingerprint, "relay-fingerprint", "", "pin the relay's certificate (sha256:…, printed by the relay); needed for a self-signed relay")
+	fs.StringVar(&r.Company, "company", "", "company code")
+	fs.StringVar(&r.ActivationCode, "activation-code", "", "activation code from the relay console")
+	fs.StringVar(&r.AdminEmail, "admin-email", "", "company admin's email (asked for when empty)")
+	fs.StringVar(&r.Name, "name", "", "name shown in the console (default: this host's name)")
+	return &r
+}
+
+// register asks for the admin's credentials (or reads them from stdin),
+// registers and saves the identity in dataDir.
+func register(ctx context.Context, dataDir string, r *agent.Registration, stdin io.Reader, stdout, stderr io.Writer) error {
+	var err error
 	if r.Name == "" {
 		r.Name, _ = os.Hostname()
 	}
@@ -107,11 +123,11 @@ func runAgentRegister(ctx context.Context, args []string, stdin io.Reader, stdou
 		return err
 	}
 	r.AdminPassword = agent.Secret(password)
-	id, err := agent.Register(ctx, cfg.DataDir, r)
+	id, err := agent.Register(ctx, dataDir, *r)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "registered as agent %s with %s; identity saved in %s\n", id.AgentID, id.RelayURL, cfg.DataDir)
+	fmt.Fprintf(stdout, "registered as agent %s with %s; identity saved in %s\n", id.AgentID, id.RelayURL, dataDir)
 	return nil
 }
 

@@ -11,6 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/edgeprint/edgeprint/agent"
+	"github.com/edgeprint/edgeprint/update"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -24,11 +27,22 @@ Usage:
   edgeprint agent check [--config FILE]        validate the agent configuration
   edgeprint agent register --relay URL --company CODE --activation-code CODE [--config FILE]
                                                register this agent with a relay
+  edgeprint service install --relay URL --company CODE --activation-code CODE [--config FILE]
+                                               register, install and start the agent as a service, open its ports
+  edgeprint service uninstall [--keep-data]    stop and remove the service and its firewall rules
+  edgeprint service start|stop|restart|status  control the installed service
+  edgeprint service firewall open|close        open or remove the agent's firewall rules
+  edgeprint service run [--config FILE]        what the service manager starts (supervises the agent)
   edgeprint relay [flags]                      run the relay
   edgeprint relay init --data-dir DIR --company-code CODE --company-name NAME --admin-email EMAIL
                                                create a company, its first admin and API token
   edgeprint relay token create --data-dir DIR --company CODE [--name NAME]
                                                create an admin API token
+  edgeprint release keygen --out FILE          make an Ed25519 release key pair
+  edgeprint release sign --key FILE --file BIN --version V [--os OS --arch ARCH]
+                                               sign an agent binary (prints the release JSON)
+  edgeprint relay release add --data-dir DIR --file BIN --release RELEASE.json
+                                               offer a signed agent binary to agents
   edgeprint version                            print the version
 
 Run "edgeprint COMMAND -h" for a command's flags.
@@ -40,6 +54,9 @@ func main() {
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
+	}
+	if errors.Is(err, agent.ErrUpdateInstalled) {
+		os.Exit(update.ExitUpdated) // the supervisor starts the new binary
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "edgeprint:", err)
@@ -62,6 +79,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAgent(ctx, rest, stdin, stdout, stderr)
 	case "relay":
 		return runRelay(ctx, rest, stdout, stderr)
+	case "service":
+		return runService(ctx, rest, stdin, stdout, stderr)
+	case "release":
+		return runRelease(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "edgeprint", version)
 		return nil

@@ -23,6 +23,8 @@ func runRelay(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return runRelayToken(ctx, args[2:], stdout, stderr)
 			}
 			return errors.New(`relay token: the only subcommand is "create"`)
+		case "release":
+			return runRelayRelease(args[1:], stdout, stderr)
 		}
 	}
 	fs := newFlags("relay", "edgeprint relay [flags]", stderr)

@@ -75,6 +75,9 @@ type Store interface {
 	Agent(ctx context.Context, id string) (Agent, error)
 	Agents(ctx context.Context, companyID string) ([]Agent, error)
 	TouchAgent(ctx context.Context, id string, seen time.Time) error
+	// UpdateAgent changes an agent of companyID; its id, company, machine
+	// and secret cannot change.
+	UpdateAgent(ctx context.Context, companyID, id string, fn func(*Agent) error) (Agent, error)
 
 	CreatePrinter(ctx context.Context, p Printer) error
 	Printer(ctx context.Context, companyID, id string) (Printer, error)
@@ -142,6 +145,8 @@ type Company struct {
 	// DefaultDomain is the directory domain of logins that name none
 	// (AuthLDAP).
 	DefaultDomain string `json:"default_domain,omitempty"`
+	// UpdatesOff stops every agent of the company from updating itself.
+	UpdatesOff bool `json:"updates_off,omitempty"`
 }
 
 // User is a person who prints; Admin users also manage their company.
@@ -186,6 +191,8 @@ type Agent struct {
 	SecretHash  []byte    `json:"secret_hash"`  // SHA-256 of the agent secret
 	Registered  time.Time `json:"registered"`
 	LastSeen    time.Time `json:"last_seen,omitzero"`
+	// UpdatesOff stops this agent from updating itself.
+	UpdatesOff bool `json:"updates_off,omitempty"`
 }
 
 // Printer protocols.

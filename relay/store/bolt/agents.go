@@ -104,6 +104,31 @@ func (d *DB) TouchAgent(ctx context.Context, id string, seen time.Time) error {
 	})
 }
 
+// UpdateAgent runs fn on the agent id of companyID and stores the result.
+func (d *DB) UpdateAgent(ctx context.Context, companyID, id string, fn func(*store.Agent) error) (store.Agent, error) {
+	var a store.Agent
+	err := d.update(ctx, func(tx *bolt.Tx) error {
+		k, err := agentKey(tx, id)
+		if err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketAgents)
+		if err := get(b, k, &a); err != nil {
+			return err
+		}
+		if a.CompanyID != companyID {
+			return store.ErrNotFound
+		}
+		keep := a
+		if err := fn(&a); err != nil {
+			return err
+		}
+		a.ID, a.CompanyID, a.MachineHash, a.SecretHash = keep.ID, keep.CompanyID, keep.MachineHash, keep.SecretHash
+		return put(b, k, a)
+	})
+	return a, err
+}
+
 func agentKey(tx *bolt.Tx, id string) ([]byte, error) {
 	if checkPart(id) != nil {
 		return nil, store.ErrNotFound

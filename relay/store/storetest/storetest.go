@@ -186,6 +186,25 @@ func testRegisterAgent(t *testing.T, ctx context.Context, s store.Store) {
 	if as, _ := s.Agents(ctx, "c2"); len(as) != 0 {
 		t.Fatalf("other company lists %d agents", len(as))
 	}
+	testUpdateAgent(t, ctx, s)
+}
+
+// testUpdateAgent runs on the agents testRegisterAgent made: a1 of c1.
+func testUpdateAgent(t *testing.T, ctx context.Context, s store.Store) {
+	if _, err := s.UpdateAgent(ctx, "c2", "a1", func(a *store.Agent) error { a.UpdatesOff = true; return nil }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another company updated the agent: %v", err)
+	}
+	a, err := s.UpdateAgent(ctx, "c1", "a1", func(a *store.Agent) error {
+		a.UpdatesOff = true
+		a.CompanyID, a.SecretHash = "c2", nil // ignored
+		return nil
+	})
+	if err != nil || !a.UpdatesOff || a.CompanyID != "c1" {
+		t.Fatalf("UpdateAgent: %+v, %v", a, err)
+	}
+	if a, _ := s.Agent(ctx, "a1"); !a.UpdatesOff || len(a.SecretHash) == 0 {
+		t.Fatalf("stored agent %+v", a)
+	}
 }
 
 func testDevices(t *testing.T, ctx context.Context, s store.Store) {

@@ -1,0 +1,10 @@
+//go:build !linux && !windows
+
+package installer
+
+const (
+	ConfigPath   = "/usr/local/etc/edgeprint/agent.json"
+	ServiceUser  = ""
+	UnitPath     = ""
+	HandUnitPath = ""
+)

@@ -1,0 +1,10 @@
+//go:build !windows
+
+package update
+
+import (
+	"os"
+	"syscall"
+)
+
+func askToStop(p *os.Process) { p.Signal(syscall.SIGTERM) }
