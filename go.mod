@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/OpenPrinting/goipp v1.2.0
 	github.com/coder/websocket v1.8.14
+	github.com/gosnmp/gosnmp v1.47.0
 	github.com/hashicorp/yamux v0.1.2
 	github.com/minio/sio v0.4.1
 	github.com/prometheus/client_golang v1.23.2

@@ -1,0 +1,150 @@
+package snmp
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gosnmp/gosnmp"
+)
+
+// table is a conceptual table to walk: its entry OID and the columns read.
+type table struct {
+	entry   string
+	columns []int
+}
+
+// tables are walked on every device, one GETBULK stream per table.
+var tables = []table{
+	{oidIfEntry, []int{colIfType, colIfPhysAddress, colIfOperStatus}},
+	{oidHrDeviceEntry, []int{colHrDeviceType, colHrDeviceDescr, colHrDeviceStatus}},
+	{oidHrPrinterEntry, []int{colHrPrinterStatus, colHrPrinterDetectedErrs}},
+	{oidPrtMarkerSuppliesEntry, []int{colSupplyColorantIndex, colSupplyType, colSupplyDescription, colSupplyMaxCapacity, colSupplyLevel}},
+	{oidPrtMarkerColorantEntry, []int{colColorantValue}},
+	{oidPrtMediaPathEntry, []int{colMediaPathType}},
+	{oidPrtInterpreterEntry, []int{colInterpreterLangFamily}},
+}
+
+var systemOIDs = []string{oidSysDescr, oidSysObjectID, oidSysName, oidSysLocation}
+
+// probe asks for the system group; an answer means the credential works.
+func probe(ctx context.Context, c client) (varSet, error) {
+	pdus, err := c.get(ctx, systemOIDs)
+	if err != nil {
+		return nil, err
+	}
+	vs := newVarSet(pdus)
+	if vs.str(oidSysDescr) == "" && vs.oid(oidSysObjectID) == "" {
+		return nil, errors.New("snmp: no system group")
+	}
+	return vs, nil
+}
+
+// read fills vs (which holds the probe's answer) with everything Decode
+// uses: vendor and standard scalars, then the tables. A table that fails
+// is left out; only a cancelled context stops the read.
+func read(ctx context.Context, c client, vs varSet) error {
+	v, _ := lookupVendor(vs.oid(oidSysObjectID))
+	scalars := []string{oidPrtGeneralSerialNumber, oidPrtMarkerLifeCount, oidPrtMarkerProcessColorants, oidHPDeviceID}
+	scalars = append(scalars, v.modelOIDs...)
+	scalars = append(scalars, v.deviceIDOIDs...)
+	scalars = append(scalars, v.serialOIDs...)
+	scalars = append(scalars, v.colorCounterOIDs...)
+	scalars = append(scalars, v.monoCounterOIDs...)
+	if err := getScalars(ctx, c, vs, scalars); err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for _, t := range tables {
+		if err := walkTable(ctx, c, vs, t); err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// getScalars GETs oids in batches. SNMPv1 fails a whole GET when one
+// variable is missing, so a failed batch is retried one variable at a time.
+func getScalars(ctx context.Context, c client, vs varSet, oids []string) error {
+	for len(oids) > 0 {
+		n := min(len(oids), maxGetOIDs)
+		batch := oids[:n]
+		oids = oids[n:]
+		pdus, err := c.get(ctx, batch)
+		if errors.Is(err, errNoSuchName) && len(batch) > 1 {
+			for _, o := range batch {
+				if p, err := c.get(ctx, []string{o}); err == nil {
+					for _, x := range p {
+						vs.add(x)
+					}
+				} else if ctx.Err() != nil {
+					return ctx.Err()
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, p := range pdus {
+			vs.add(p)
+		}
+	}
+	return nil
+}
+
+// walkTable reads the columns of t side by side with GETBULK. Each column
+// stops at its end, at endOfMibView, at an OID that does not increase (a
+// looping agent), or after maxTableRows rows; the whole walk stops after
+// maxWalkRequests requests. So no device can keep it going.
+func walkTable(ctx context.Context, c client, vs varSet, t table) error {
+	type col struct {
+		prefix string
+		last   string
+		rows   int
+	}
+	active := make([]*col, 0, len(t.columns))
+	for _, n := range t.columns {
+		p := t.entry + "." + strconv.Itoa(n)
+		active = append(active, &col{prefix: p, last: p})
+	}
+	for req := 0; req < maxWalkRequests && len(active) > 0; req++ {
+		oids := make([]string, len(active))
+		for i, a := range active {
+			oids[i] = a.last
+		}
+		pdus, err := c.bulk(ctx, oids, bulkRepetitions)
+		if err != nil {
+			return err
+		}
+		if len(pdus) == 0 {
+			return nil
+		}
+		done := make([]bool, len(active))
+		for i, p := range pdus {
+			k := i % len(active)
+			if done[k] {
+				continue
+			}
+			a := active[k]
+			name := strings.TrimPrefix(p.Name, ".")
+			if p.Type == gosnmp.EndOfMibView || !strings.HasPrefix(name, a.prefix+".") || !oidLess(a.last, name) {
+				done[k] = true
+				continue
+			}
+			vs.add(p)
+			a.last = name
+			if a.rows++; a.rows >= maxTableRows {
+				done[k] = true
+			}
+		}
+		next := active[:0]
+		for k, a := range active {
+			if !done[k] {
+				next = append(next, a)
+			}
+		}
+		active = next
+	}
+	return nil
+}
