@@ -21,8 +21,9 @@ const (
 	DefaultRate        = 500 // packets per second, for the whole sweep
 	DefaultPort        = 161
 
-	bulkRepetitions = 24 // rows asked for per GETBULK
+	bulkRepetitions = 8  // rows per column asked for per GETBULK
 	maxGetOIDs      = 16 // variables per GET
+	maxWalkColumns  = 32 // columns per GETBULK
 	maxWalkRequests = 64 // requests per table walk, whatever the device says
 )
 

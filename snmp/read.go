@@ -26,15 +26,20 @@ var tables = []table{
 	{oidPrtInterpreterEntry, []int{colInterpreterLangFamily}},
 }
 
-var systemOIDs = []string{oidSysDescr, oidSysObjectID, oidSysName, oidSysLocation}
+// probeOIDs are the system group and the standard scalars, asked for in
+// the first request so that a printer costs few round trips.
+var probeOIDs = []string{
+	oidSysDescr, oidSysObjectID, oidSysName, oidSysLocation,
+	oidPrtGeneralSerialNumber, oidPrtMarkerLifeCount, oidPrtMarkerProcessColorants, oidHPDeviceID,
+}
 
-// probe asks for the system group; an answer means the credential works.
+// probe asks for the system group and the standard scalars; an answer
+// means the credential works.
 func probe(ctx context.Context, c client) (varSet, error) {
-	pdus, err := c.get(ctx, systemOIDs)
-	if err != nil {
+	vs := newVarSet(nil)
+	if err := getScalars(ctx, c, vs, probeOIDs); err != nil {
 		return nil, err
 	}
-	vs := newVarSet(pdus)
 	if vs.str(oidSysDescr) == "" && vs.oid(oidSysObjectID) == "" {
 		return nil, errors.New("snmp: no system group")
 	}
@@ -46,7 +51,7 @@ func probe(ctx context.Context, c client) (varSet, error) {
 // is left out; only a cancelled context stops the read.
 func read(ctx context.Context, c client, vs varSet) error {
 	v, _ := lookupVendor(vs.oid(oidSysObjectID))
-	scalars := []string{oidPrtGeneralSerialNumber, oidPrtMarkerLifeCount, oidPrtMarkerProcessColorants, oidHPDeviceID}
+	var scalars []string
 	scalars = append(scalars, v.modelOIDs...)
 	scalars = append(scalars, v.deviceIDOIDs...)
 	scalars = append(scalars, v.serialOIDs...)
@@ -55,13 +60,22 @@ func read(ctx context.Context, c client, vs varSet) error {
 	if err := getScalars(ctx, c, vs, scalars); err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
-	for _, t := range tables {
-		if err := walkTable(ctx, c, vs, t); err != nil && ctx.Err() != nil {
-			return ctx.Err()
-		}
+	if err := walkColumns(ctx, c, vs, tableColumns); err != nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
 	return nil
 }
+
+// tableColumns lists every column of tables, walked side by side.
+var tableColumns = func() []string {
+	var out []string
+	for _, t := range tables {
+		for _, n := range t.columns {
+			out = append(out, t.entry+"."+strconv.Itoa(n))
+		}
+	}
+	return out
+}()
 
 // getScalars GETs oids in batches. SNMPv1 fails a whole GET when one
 // variable is missing, so a failed batch is retried one variable at a time.
@@ -93,19 +107,19 @@ func getScalars(ctx context.Context, c client, vs varSet, oids []string) error {
 	return nil
 }
 
-// walkTable reads the columns of t side by side with GETBULK. Each column
-// stops at its end, at endOfMibView, at an OID that does not increase (a
-// looping agent), or after maxTableRows rows; the whole walk stops after
-// maxWalkRequests requests. So no device can keep it going.
-func walkTable(ctx context.Context, c client, vs varSet, t table) error {
+// walkColumns reads columns side by side with GETBULK (all of them in one
+// request, so a small printer is read in one or two round trips). Each
+// column stops at its end, at endOfMibView, at an OID that does not
+// increase (a looping agent), or after maxTableRows rows; the whole walk
+// stops after maxWalkRequests requests. So no device can keep it going.
+func walkColumns(ctx context.Context, c client, vs varSet, columns []string) error {
 	type col struct {
 		prefix string
 		last   string
 		rows   int
 	}
-	active := make([]*col, 0, len(t.columns))
-	for _, n := range t.columns {
-		p := t.entry + "." + strconv.Itoa(n)
+	active := make([]*col, 0, len(columns))
+	for _, p := range columns {
 		active = append(active, &col{prefix: p, last: p})
 	}
 	for req := 0; req < maxWalkRequests && len(active) > 0; req++ {

@@ -25,6 +25,8 @@ func main() {
 	flag.Float64Var(&cfg.rate, "rate", 5000, "edgeprint: packets per second (<0 unlimited)")
 	flag.DurationVar(&cfg.timeout, "timeout", time.Second, "edgeprint: per-request timeout")
 	flag.StringVar(&cfg.cupsLog, "cups-log", "", "write the CUPS backend's debug log (DebugLevel 3) and output to this file")
+	flag.StringVar(&cfg.sim, "sim", "go", "printer simulator: snmpsimd (one process, one capture, as CUPS was measured) or go (package snmprec, captures round robin)")
+	flag.StringVar(&cfg.walk, "walk", "ricoh-aficio-mp-c3002", "-sim snmpsimd: the capture every address serves")
 	verbose := flag.Bool("v", false, "log every printer")
 	flag.Parse()
 	level := slog.LevelInfo

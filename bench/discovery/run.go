@@ -27,6 +27,8 @@ type config struct {
 	rate        float64
 	timeout     time.Duration
 	cupsLog     string
+	sim         string
+	walk        string
 }
 
 type result struct {
@@ -50,13 +52,34 @@ func run(ctx context.Context, cfg config, log *slog.Logger, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	s, err := startSite(walks, cfg.count, log)
-	if err != nil {
-		return err
+	var s *site
+	switch cfg.sim {
+	case "go":
+		if s, err = startSite(walks, cfg.count, log); err != nil {
+			return err
+		}
+		defer s.close()
+		fmt.Fprintf(out, "%d simulated printers (package snmprec) on 127.0.1.1-%d:161 serving %d real captures round robin from %s\n\n",
+			cfg.count, cfg.count, len(walks), dir)
+	case "snmpsimd":
+		w, ok := findWalk(walks, cfg.walk)
+		if !ok {
+			return fmt.Errorf("-walk %q is not a capture with model, serial and MAC", cfg.walk)
+		}
+		if s, err = startListeners([]expected{w}, cfg.count); err != nil {
+			return err
+		}
+		defer s.close()
+		stopSim, err := startSnmpsimd(ctx, w, dir, cfg.count)
+		if err != nil {
+			return err
+		}
+		defer stopSim()
+		fmt.Fprintf(out, "%d simulated printers: one snmpsimd on 127.0.1.1-%d:161 serving %s from %s\n\n",
+			cfg.count, cfg.count, w.file, dir)
+	default:
+		return fmt.Errorf("-sim %q: want snmpsimd or go", cfg.sim)
 	}
-	defer s.close()
-	fmt.Fprintf(out, "%d simulated printers on 127.0.1.1-%d serving %d real captures (round robin) from %s\n\n",
-		cfg.count, cfg.count, len(walks), dir)
 
 	ep, err := runEdgeprint(ctx, cfg, s, log)
 	if err != nil {

@@ -62,22 +62,45 @@ type site struct {
 	byAddr    map[string]expected
 }
 
-func startSite(walks []expected, n int, log *slog.Logger) (*site, error) {
-	s := &site{byAddr: map[string]expected{}}
-	agents := make([]*snmprec.Agent, len(walks))
-	for i, w := range walks {
-		agents[i] = snmprec.NewAgent(w.walk, "", log)
+func findWalk(walks []expected, file string) (expected, bool) {
+	for _, w := range walks {
+		if w.file == file || w.file == file+".snmprec" {
+			return w, true
+		}
 	}
-	s.agents = agents
+	return expected{}, false
+}
+
+// startSite serves the walks round robin with package snmprec, one UDP
+// socket per address.
+func startSite(walks []expected, n int, log *slog.Logger) (*site, error) {
+	s, err := startListeners(walks, n)
+	if err != nil {
+		return nil, err
+	}
+	for i, w := range walks {
+		s.agents = append(s.agents, snmprec.NewAgent(w.walk, "", log))
+		_ = i
+	}
 	for i := 1; i <= n; i++ {
 		addr := fmt.Sprintf("127.0.1.%d", i)
-		w := walks[(i-1)%len(walks)]
 		pc, err := net.ListenPacket("udp4", addr+":161")
 		if err != nil {
 			s.close()
 			return nil, fmt.Errorf("listen %s:161/udp (needs root or CAP_NET_BIND_SERVICE): %w", addr, err)
 		}
-		agents[(i-1)%len(walks)].Serve(pc)
+		s.agents[(i-1)%len(walks)].Serve(pc)
+	}
+	return s, nil
+}
+
+// startListeners opens TCP 9100 on every address (CUPS lists a device only
+// when it finds a way to print to it) and records which walk each serves.
+func startListeners(walks []expected, n int) (*site, error) {
+	s := &site{byAddr: map[string]expected{}}
+	for i := 1; i <= n; i++ {
+		addr := fmt.Sprintf("127.0.1.%d", i)
+		w := walks[(i-1)%len(walks)]
 		ln, err := net.Listen("tcp4", addr+":9100")
 		if err != nil {
 			s.close()
