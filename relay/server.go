@@ -58,6 +58,7 @@ type Server struct {
 	closeOnce     sync.Once
 	closeErr      error
 	sweepInterval time.Duration
+	inventoryMu   sync.Mutex // one printer inventory merged at a time
 }
 
 // New opens the data dir (store, documents, master key), loads or creates

@@ -1,0 +1,86 @@
+package relay
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestPrinterInventory: an agent reports discovered printers; they appear
+// disabled, follow an address change by serial, leave manual printers as
+// they are, stay inside the company, and an admin enables and renames one.
+func TestPrinterInventory(t *testing.T) {
+	dir := t.TempDir()
+	acme := initTenant(t, dir, "ACME")
+	globex := initTenant(t, dir, "GLOBEX")
+	r := startRelay(t, dir)
+	var manual struct{ ID string }
+	r.call(t, "POST", "/api/v1/printers", acme.token, map[string]any{
+		"name": "Front desk", "address": "10.0.0.50", "protocol": "raw9100",
+	}, http.StatusCreated, &manual)
+	a := connectAgent(t, r, registerTestAgent(t, r, acme, "HQ-PC-01"))
+
+	type result struct {
+		Printers []inventoryResult `json:"printers"`
+	}
+	hp := map[string]any{"address": "10.0.0.7", "manufacturer": "HP", "model": "Color LaserJet M452nw",
+		"serial": "VNB3J99999", "mac": "94:57:a5:34:df:33", "color": true, "status": "idle", "page_count": 1234,
+		"supplies": []map[string]any{{"name": "Black", "percent": 54, "level": 54, "max": 100}}, "future_field": 1}
+	front := map[string]any{"address": "10.0.0.50", "manufacturer": "Ricoh", "model": "MP C3002", "serial": "W492"}
+	var got result
+	a.call(t, "PUT", "/agent/v1/printers", map[string]any{"printers": []any{hp, front}}, http.StatusOK, &got)
+	if len(got.Printers) != 2 || !got.Printers[0].Created || got.Printers[0].Enabled || got.Printers[1].ID != manual.ID {
+		t.Fatalf("first report: %+v", got.Printers)
+	}
+	hpID := got.Printers[0].ID
+
+	hp["address"] = "10.0.0.8:161"
+	hp["status"] = "printing"
+	a.call(t, "PUT", "/agent/v1/printers", map[string]any{"printers": []any{hp}}, http.StatusOK, &got)
+	if len(got.Printers) != 1 || got.Printers[0].ID != hpID || got.Printers[0].Address != "10.0.0.8" || got.Printers[0].Created {
+		t.Fatalf("moved printer: %+v", got.Printers)
+	}
+
+	var list []apiPrinter
+	r.call(t, "GET", "/api/v1/printers", acme.token, nil, http.StatusOK, &list)
+	if len(list) != 2 {
+		t.Fatalf("%d printers: %+v", len(list), list)
+	}
+	for _, p := range list {
+		switch p.ID {
+		case manual.ID:
+			if p.Name != "Front desk" || !p.Enabled || p.Source != "manual" || p.Discovery == nil || p.Discovery.Serial != "W492" {
+				t.Errorf("manual printer: %+v", p)
+			}
+		case hpID:
+			if p.Source != "discovered" || p.Enabled || p.Discovery.Status != "printing" || *p.Discovery.PageCount != 1234 ||
+				len(p.Discovery.Supplies) != 1 || p.Address != "10.0.0.8" {
+				t.Errorf("discovered printer: %+v %+v", p, p.Discovery)
+			}
+		}
+	}
+
+	r.call(t, "PATCH", "/api/v1/printers/"+hpID, globex.token, map[string]any{"enabled": true}, http.StatusNotFound, nil)
+	var patched apiPrinter
+	r.call(t, "PATCH", "/api/v1/printers/"+hpID, acme.token, map[string]any{"enabled": true, "name": "2nd floor"}, http.StatusOK, &patched)
+	if !patched.Enabled || patched.Name != "2nd floor" {
+		t.Fatalf("patched: %+v", patched)
+	}
+	r.call(t, "PATCH", "/api/v1/printers/"+hpID, acme.token, map[string]any{}, http.StatusBadRequest, nil)
+	r.call(t, "PATCH", "/api/v1/printers/"+hpID, acme.token, map[string]any{"name": ""}, http.StatusBadRequest, nil)
+	cfg := a.waitConfig(t, func(c agentConfig) bool {
+		for _, p := range c.Printers {
+			if p.ID == hpID && p.Enabled {
+				return true
+			}
+		}
+		return false
+	})
+	_ = cfg
+
+	var other []apiPrinter
+	r.call(t, "GET", "/api/v1/printers", globex.token, nil, http.StatusOK, &other)
+	if len(other) != 0 {
+		t.Fatalf("GLOBEX sees %+v", other)
+	}
+	a.call(t, "PUT", "/agent/v1/printers", map[string]any{"printers": []any{map[string]any{"address": "not a host!"}}}, http.StatusBadRequest, nil)
+}
