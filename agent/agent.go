@@ -53,6 +53,8 @@ type Agent struct {
 
 	mu        sync.Mutex
 	releasing map[string]bool // job ids being sent to a printer
+
+	disc *discovery // printer discovery (discovery.go)
 }
 
 type readerListener struct {
@@ -84,6 +86,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		reportKick: make(chan struct{}, 1),
 		releasing:  map[string]bool{},
 		sess:       newSessionHolder(),
+		disc:       newDiscovery(cfg.Discovery),
 	}
 	a.relay = relayClient{session: a.sess.wait}
 	a.metrics = newMetrics(a.registry)
@@ -160,6 +163,8 @@ func (a *Agent) services() []service {
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
+		service{"discovery", a.discoveryLoop},
+		service{"printer poll", a.pollLoop},
 	)
 }
 

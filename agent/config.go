@@ -26,6 +26,8 @@ type Config struct {
 	// CardReaders are the listeners network card readers connect to.
 	CardReaders ReadersConfig `json:"card_readers"`
 	Log         LogConfig     `json:"log"`
+	// Discovery finds the site's printers (discovery_config.go).
+	Discovery DiscoveryConfig `json:"discovery"`
 }
 
 // AdminConfig is the local status page, /healthz and /metrics.
@@ -67,6 +69,7 @@ func DefaultConfig() Config {
 		IPP:         IPPConfig{Listen: ":631", MaxDocumentMB: 512},
 		CardReaders: ReadersConfig{ElatecTCPConv: ":7778", ElatecTCPConv2: ":7777", RFIDeas241: ":2001"},
 		Log:         LogConfig{Level: "info", Format: "text"},
+		Discovery:   defaultDiscovery(),
 	}
 }
 
@@ -140,6 +143,9 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log.format %q is not text or json", c.Log.Format))
+	}
+	if err := c.Discovery.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -193,6 +193,9 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 	cfg.CardReaders = agent.ReadersConfig{
 		ElatecTCPConv: ports.pick(7778), ElatecTCPConv2: ports.pick(7777), RFIDeas241: ports.pick(2001),
 	}
+	// The demo stays on loopback: no sweep or mDNS browse of this host's
+	// networks. Its printer has no SNMP agent to find.
+	cfg.Discovery.Disabled = true
 	if d.agent, err = agent.New(cfg, o.Version, o.Logger.With("component", "agent")); err != nil {
 		return nil, err
 	}
