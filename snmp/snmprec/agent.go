@@ -1,6 +1,7 @@
 package snmprec
 
 import (
+	"bytes"
 	"errors"
 	"log/slog"
 	"net"
@@ -24,6 +25,11 @@ type Agent struct {
 	community string // "" accepts any
 	log       *slog.Logger
 
+	// Writable lets SET change existing variables (same type) in memory;
+	// the walk must then belong to this agent alone.
+	Writable bool
+
+	data      sync.RWMutex // guards walk values when Writable
 	wg        sync.WaitGroup
 	mu        sync.Mutex
 	conns     []net.PacketConn
@@ -113,6 +119,13 @@ func (a *Agent) answer(codec *gosnmp.GoSNMP, req []byte) ([]byte, error) {
 		RequestID: p.RequestID,
 	}
 	v1 := p.Version == gosnmp.Version1
+	if p.PDUType == gosnmp.SetRequest {
+		a.data.Lock()
+		defer a.data.Unlock()
+	} else {
+		a.data.RLock()
+		defer a.data.RUnlock()
+	}
 	switch p.PDUType {
 	case gosnmp.GetRequest:
 		resp.Variables = a.get(p.Variables)
@@ -125,9 +138,11 @@ func (a *Agent) answer(codec *gosnmp.GoSNMP, req []byte) ([]byte, error) {
 		resp.Variables = a.bulk(p.Variables, int(p.NonRepeaters), int(min(p.MaxRepetitions, maxRepetitions)), false)
 	case gosnmp.SetRequest:
 		resp.Variables = p.Variables
-		resp.Error, resp.ErrorIndex = gosnmp.NotWritable, 1
-		if v1 {
-			resp.Error = gosnmp.ReadOnly
+		if i, status := a.set(p.Variables); status != gosnmp.NoError {
+			resp.Error, resp.ErrorIndex = status, uint8(min(i+1, 255))
+			if v1 {
+				resp.Error = gosnmp.ReadOnly
+			}
 		}
 	default:
 		return nil, nil
@@ -214,4 +229,32 @@ func (a *Agent) bulk(vars []gosnmp.SnmpPDU, nonRep, reps int, v1 bool) []gosnmp.
 		}
 	}
 	return out
+}
+
+// set applies a SET all or nothing: every variable must exist and keep its
+// type. It returns the index and status of the first refused variable.
+func (a *Agent) set(vars []gosnmp.SnmpPDU) (int, gosnmp.SNMPError) {
+	if !a.Writable {
+		return 0, gosnmp.NotWritable
+	}
+	idx := make([]int, len(vars))
+	for i, v := range vars {
+		arcs := arcsOf(v.Name)
+		j := a.walk.next(arcs) - 1
+		if j < 0 || j >= len(a.walk.Records) || compareArcs(a.walk.Records[j].arcs, arcs) != 0 {
+			return i, gosnmp.NoCreation
+		}
+		if a.walk.Records[j].PDU.Type != v.Type {
+			return i, gosnmp.WrongType
+		}
+		idx[i] = j
+	}
+	for i, v := range vars {
+		val := v.Value
+		if b, ok := val.([]byte); ok {
+			val = bytes.Clone(b) // b points into the receive buffer
+		}
+		a.walk.Records[idx[i]].PDU.Value = val
+	}
+	return 0, gosnmp.NoError
 }
