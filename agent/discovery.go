@@ -78,6 +78,11 @@ func (a *Agent) sweepOnce(ctx context.Context) {
 	d.mu.Lock()
 	d.running = true
 	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.running = false
+		d.mu.Unlock()
+	}()
 	start := time.Now()
 	log := a.log.With("component", "discovery")
 
@@ -113,6 +118,7 @@ func (a *Agent) sweepOnce(ctx context.Context) {
 		log.Error("store discovered printers", "err", err)
 		return
 	}
+	a.applySettings(ctx, found)
 	for _, c := range changes {
 		switch c.Kind {
 		case "new":
@@ -122,7 +128,7 @@ func (a *Agent) sweepOnce(ctx context.Context) {
 		}
 	}
 	d.mu.Lock()
-	d.running, d.lastSweep, d.lastFound = false, time.Now(), len(found)
+	d.lastSweep, d.lastFound = time.Now(), len(found)
 	d.mu.Unlock()
 	log.Info("sweep done", "addresses", len(targets), "printers", len(found), "changes", len(changes),
 		"took", time.Since(start).Round(time.Millisecond))

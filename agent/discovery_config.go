@@ -41,6 +41,19 @@ type DiscoveryConfig struct {
 	Retries      int      `json:"retries,omitempty"`     // default 1
 	// MDNS browses _ipp/_ipps/_pdl-datastream/_printer too; default true.
 	MDNS *bool `json:"mdns,omitempty"`
+	// Settings are vendor settings written by SNMP SET after each sweep,
+	// only to the printers they list (opt-in per printer).
+	Settings []DiscoverySetting `json:"settings,omitempty"`
+}
+
+// DiscoverySetting applies Profile to the printers with the listed
+// serials. Vars fill the profile's {placeholders}; agent_host defaults to
+// this host's name.
+type DiscoverySetting struct {
+	Serials []string          `json:"serials"`
+	Profile snmp.SetProfile   `json:"profile"`
+	Vars    map[string]string `json:"vars,omitempty"`
+	DryRun  bool              `json:"dry_run,omitempty"`
 }
 
 // DiscoveryTarget is a set of addresses and the credentials tried on them.
@@ -105,6 +118,14 @@ func (c DiscoveryConfig) Validate() error {
 			if !names[n] {
 				errs = append(errs, fmt.Errorf("discovery.targets[%d]: no credential named %q", i, n))
 			}
+		}
+	}
+	for i, st := range c.Settings {
+		if len(st.Serials) == 0 {
+			errs = append(errs, fmt.Errorf("discovery.settings[%d].serials: list the printers to write to", i))
+		}
+		if err := st.Profile.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("discovery.settings[%d]: %w", i, err))
 		}
 	}
 	if time.Duration(c.Interval) < minDiscoveryInterval {
