@@ -23,7 +23,6 @@ const (
 
 	bulkRepetitions = 8  // rows per column asked for per GETBULK
 	maxGetOIDs      = 16 // variables per GET
-	maxWalkColumns  = 32 // columns per GETBULK
 	maxWalkRequests = 64 // requests per table walk, whatever the device says
 )
 
@@ -250,12 +249,19 @@ func (c *gosnmpClient) bulk(ctx context.Context, oids []string, reps int) ([]gos
 	return pkt.Variables, nil
 }
 
-// errNoSuchName is the v1 answer to a GET of any missing variable.
-var errNoSuchName = errors.New("noSuchName")
+// errNoSuchName is the v1 answer to a GET of any missing variable;
+// errTooBig says the answer would not fit the agent's message size.
+var (
+	errNoSuchName = errors.New("noSuchName")
+	errTooBig     = errors.New("tooBig")
+)
 
 func errStatus(e gosnmp.SNMPError) error {
-	if e == gosnmp.NoSuchName {
+	switch e {
+	case gosnmp.NoSuchName:
 		return errNoSuchName
+	case gosnmp.TooBig:
+		return errTooBig
 	}
 	return fmt.Errorf("error-status %s", e)
 }

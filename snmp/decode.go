@@ -327,7 +327,9 @@ var errorBits = []string{
 func status(vs varSet) (string, []string) {
 	var st string
 	var errs []string
-	for _, r := range vs.column(oidHrPrinterEntry, colHrPrinterStatus) {
+	rows := vs.column(oidHrPrinterEntry, colHrPrinterStatus)
+	if len(rows) > 0 { // the first printer is the one we report
+		r := rows[0]
 		if n, ok := pduInt(r.pdu); ok {
 			st = printerStatuses[n]
 		}
@@ -344,7 +346,6 @@ func status(vs varSet) (string, []string) {
 		case dev == 3 && (st == "idle" || st == ""):
 			st = "warning"
 		}
-		break // the first printer is the one we report
 	}
 	return st, errs
 }

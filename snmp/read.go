@@ -122,12 +122,23 @@ func walkColumns(ctx context.Context, c client, vs varSet, columns []string) err
 	for _, p := range columns {
 		active = append(active, &col{prefix: p, last: p})
 	}
+	reps := bulkRepetitions
 	for req := 0; req < maxWalkRequests && len(active) > 0; req++ {
-		oids := make([]string, len(active))
-		for i, a := range active {
+		// Small agents answer tooBig instead of fewer rows: ask for
+		// fewer rows, then for fewer columns at a time.
+		batch := active
+		if reps == 0 {
+			batch = active[:1]
+		}
+		oids := make([]string, len(batch))
+		for i, a := range batch {
 			oids[i] = a.last
 		}
-		pdus, err := c.bulk(ctx, oids, bulkRepetitions)
+		pdus, err := c.bulk(ctx, oids, max(reps, 1))
+		if errors.Is(err, errTooBig) && (reps > 0 || len(batch) > 1) {
+			reps /= 2
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -136,11 +147,11 @@ func walkColumns(ctx context.Context, c client, vs varSet, columns []string) err
 		}
 		done := make([]bool, len(active))
 		for i, p := range pdus {
-			k := i % len(active)
+			k := i % len(batch)
 			if done[k] {
 				continue
 			}
-			a := active[k]
+			a := batch[k]
 			name := strings.TrimPrefix(p.Name, ".")
 			if p.Type == gosnmp.EndOfMibView || !strings.HasPrefix(name, a.prefix+".") || !oidLess(a.last, name) {
 				done[k] = true

@@ -91,6 +91,10 @@ func Sweep(ctx context.Context, targets []Target, opts Options) ([]Printer, erro
 // with the first that answers. It fails with ErrNoResponse when none
 // answers and ErrNotPrinter when the device is not a printer.
 func ReadTarget(ctx context.Context, t Target, timeout time.Duration, retries int, lim *rate.Limiter) (Printer, error) {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	retries = max(retries, 0)
 	lastErr := error(ErrNoResponse)
 	for _, cred := range t.Credentials {
 		c, err := dial(ctx, t.Host, portOr(t.Port), cred, timeout, retries, lim)
