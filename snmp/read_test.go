@@ -17,7 +17,7 @@ type tableClient struct {
 }
 
 func (c *tableClient) get(context.Context, []string) ([]gosnmp.SnmpPDU, error) { return nil, nil }
-func (c *tableClient) v1() bool                                                 { return false }
+func (c *tableClient) v1() bool                                                { return false }
 
 func (c *tableClient) bulk(_ context.Context, oids []string, reps int) ([]gosnmp.SnmpPDU, error) {
 	c.calls++
