@@ -152,6 +152,10 @@ func parseOID(s string) ([]uint32, error) {
 		}
 		arcs[i] = uint32(n)
 	}
+	// BER packs the first two arcs into one (X.690 8.19).
+	if arcs[0] > 2 || arcs[0] < 2 && arcs[1] >= 40 || arcs[0] == 2 && arcs[1] > 1<<31 {
+		return nil, fmt.Errorf("oid %q cannot be encoded", s)
+	}
 	return arcs, nil
 }
 
