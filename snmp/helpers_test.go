@@ -98,6 +98,11 @@ func readRecords(tb testing.TB, path string) map[string]record {
 	return out
 }
 
+// simV3 is the SNMPv3 user snmpsimd accepts; the context name picks the
+// walk, as the community does for v1/v2c.
+var simV3 = Credential{Version: "3", Username: "edgeprint", AuthProtocol: "SHA", AuthPassphrase: "auth-passphrase",
+	PrivProtocol: "AES", PrivPassphrase: "priv-passphrase"}
+
 // simd is the one snmpsimd of this test binary, serving every walk.
 var simd struct {
 	once sync.Once
@@ -144,7 +149,9 @@ func startSnmpsimd(bin, dir string) (string, error) {
 	}
 	addr := pc.LocalAddr().String()
 	pc.Close()
-	args := []string{"--data-dir=" + dir, "--cache-dir=" + cache, "--agent-udpv4-endpoint=" + addr, "--logging-method=null"}
+	args := []string{"--data-dir=" + dir, "--cache-dir=" + cache, "--agent-udpv4-endpoint=" + addr, "--logging-method=null",
+		"--v3-user=" + simV3.Username, "--v3-auth-key=" + string(simV3.AuthPassphrase), "--v3-auth-proto=SHA",
+		"--v3-priv-key=" + string(simV3.PrivPassphrase), "--v3-priv-proto=AES"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--process-user=nobody", "--process-group=nogroup")
 	}

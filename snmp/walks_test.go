@@ -98,3 +98,45 @@ func hasPrefix(recs map[string]record, prefix string) bool {
 	}
 	return false
 }
+
+// TestVersions reads walks over v1, v2c and v3 (authPriv, SHA/AES) with a
+// wrong credential first: every version gives the same identity.
+func TestVersions(t *testing.T) {
+	dir := testdataDir(t)
+	host, port := snmpsimd(t, dir)
+	for _, walk := range []string{"sharp-mx-m266nv", "hp-laserjet-mfp-m129-m134", "kyocera-fs-1028mfp"} {
+		v3 := simV3
+		v3.ContextName = walk
+		creds := []struct {
+			name string
+			cred Credential
+		}{
+			{"v1", Credential{Version: "1", Community: Secret(walk)}},
+			{"v2c", Credential{Version: "2c", Community: Secret(walk)}},
+			{"v3", v3},
+		}
+		var want Printer
+		for i, c := range creds {
+			t.Run(walk+"/"+c.name, func(t *testing.T) {
+				if err := c.cred.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				wrong := Credential{Version: "2c", Community: "not-a-walk"}
+				target := Target{Host: host, Port: port, Credentials: []Credential{wrong, c.cred}}
+				p, err := ReadTarget(t.Context(), target, 500*time.Millisecond, 0, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Credential != c.cred.Label() {
+					t.Errorf("answered with %q", p.Credential)
+				}
+				if i == 0 {
+					want = p
+				}
+				if p.Model == "" || p.Model != want.Model || p.Serial != want.Serial || p.MAC != want.MAC {
+					t.Errorf("%s read %q %q %q; v1 read %q %q %q", c.name, p.Model, p.Serial, p.MAC, want.Model, want.Serial, want.MAC)
+				}
+			})
+		}
+	}
+}
