@@ -90,6 +90,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	}
 	a.relay = relayClient{session: a.sess.wait}
 	a.metrics = newMetrics(a.registry)
+	a.disc.metrics = newDiscoveryMetrics(a.registry)
 	a.tunnelMetrics = tunnel.NewMetrics(a.registry)
 	defer func() {
 		if err != nil {

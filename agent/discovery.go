@@ -24,6 +24,8 @@ type discovery struct {
 	kick  chan struct{} // sweep now
 	dirty chan struct{} // the relay's inventory is stale
 
+	metrics *discoveryMetrics
+
 	mu        sync.Mutex
 	lastSweep time.Time
 	lastFound int
@@ -130,6 +132,7 @@ func (a *Agent) sweepOnce(ctx context.Context) {
 	d.mu.Lock()
 	d.lastSweep, d.lastFound = time.Now(), len(found)
 	d.mu.Unlock()
+	d.metrics.sweep(time.Since(start), len(found))
 	log.Info("sweep done", "addresses", len(targets), "printers", len(found), "changes", len(changes),
 		"took", time.Since(start).Round(time.Millisecond))
 }
@@ -291,9 +294,11 @@ func (a *Agent) reportPrinters(ctx context.Context) bool {
 		return false
 	}
 	if err := a.relay.putPrinters(ctx, ps); err != nil {
+		a.disc.metrics.report(false)
 		a.log.Warn("printer inventory not delivered, will retry", "err", err)
 		return false
 	}
+	a.disc.metrics.report(true)
 	a.log.Debug("printer inventory delivered", "printers", len(ps))
 	return true
 }
