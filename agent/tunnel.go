@@ -46,6 +46,7 @@ func (a *Agent) runSession(ctx context.Context, s *tunnel.Session) {
 		a.log.Error("save site configuration", "err", err)
 	}
 	a.kick(a.uploadKick)
+	a.kick(a.disc.dirty) // the relay may have missed inventory changes
 	select {
 	case <-s.Done():
 	case <-ctx.Done():

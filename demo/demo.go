@@ -42,6 +42,9 @@ type Options struct {
 	Ephemeral bool
 	Version   string
 	Logger    *slog.Logger
+	// Discovery, when set, is the agent's discovery section (tests point
+	// it at simulated printers on loopback); nil turns discovery off.
+	Discovery *agent.DiscoveryConfig
 }
 
 // Info is every endpoint and credential of a running demo; it is written to
@@ -196,6 +199,9 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 	// The demo stays on loopback: no sweep or mDNS browse of this host's
 	// networks. Its printer has no SNMP agent to find.
 	cfg.Discovery.Disabled = true
+	if o.Discovery != nil {
+		cfg.Discovery = *o.Discovery
+	}
 	if d.agent, err = agent.New(cfg, o.Version, o.Logger.With("component", "agent")); err != nil {
 		return nil, err
 	}
