@@ -49,3 +49,17 @@ func (a *Agent) discoveryRoutes(mux *http.ServeMux) {
 		w.WriteHeader(http.StatusAccepted)
 	})
 }
+
+// discoveryTunnelRoutes adds the relay's call POST /relay/v1/discover (an
+// admin asked for a sweep now).
+func (a *Agent) discoveryTunnelRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /relay/v1/discover", func(w http.ResponseWriter, r *http.Request) {
+		if a.disc.cfg.Disabled {
+			http.Error(w, `{"error":"discovery is disabled on this agent"}`, http.StatusConflict)
+			return
+		}
+		a.log.Info("sweep requested by the relay")
+		a.Discover()
+		w.WriteHeader(http.StatusAccepted)
+	})
+}

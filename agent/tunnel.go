@@ -78,6 +78,7 @@ func (a *Agent) tunnelHandler() http.Handler {
 		a.log.Info("site configuration updated", "printers", len(sc.Printers), "readers", len(sc.Readers))
 		w.WriteHeader(http.StatusNoContent)
 	})
+	a.discoveryTunnelRoutes(mux) // discovery_admin.go
 	return mux
 }
 

@@ -142,4 +142,9 @@ func TestDiscoveryEndToEnd(t *testing.T) {
 		}
 		return false
 	})
+
+	// An admin asks for a sweep now, through the relay and the tunnel.
+	if code := call("POST", "/api/v1/agents/"+d.AgentStatus().AgentID+"/discover", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("discover now: %d", code)
+	}
 }

@@ -1,6 +1,8 @@
 package relay
 
 import (
+	"context"
+	"io"
 	"net/http"
 
 	"github.com/edgeprint/edgeprint/relay/store"
@@ -59,5 +61,45 @@ func (s *Server) patchPrinter(w http.ResponseWriter, r *http.Request, companyID 
 	s.log.Info("printer changed", "company", companyID, "printer", p.ID, "enabled", p.Enabled, "name", p.Name)
 	s.configChanged(companyID)
 	writeJSON(w, http.StatusOK, toAPIPrinter(p))
+	return nil
+}
+
+// discoverNow asks a connected agent of the company to sweep now:
+// POST /api/v1/agents/{id}/discover.
+func (s *Server) discoverNow(w http.ResponseWriter, r *http.Request, companyID string) error {
+	id := r.PathValue("id")
+	var conn *agentConn
+	for _, c := range s.agents.company(companyID) {
+		if c.agent.ID == id {
+			conn = c
+		}
+	}
+	if conn == nil {
+		ag, err := s.store.Agent(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if ag.CompanyID != companyID {
+			return store.ErrNotFound
+		}
+		return errorf(http.StatusConflict, "agent is not connected")
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), pushTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://peer/relay/v1/discover", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := conn.sess.Client().Do(req)
+	if err != nil {
+		return errorf(http.StatusBadGateway, "agent: %v", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return errorf(http.StatusConflict, "agent answered %s", resp.Status)
+	}
+	s.log.Info("sweep requested", "company", companyID, "agent", id)
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "sweep started"})
 	return nil
 }

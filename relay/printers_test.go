@@ -17,7 +17,8 @@ func TestPrinterInventory(t *testing.T) {
 	r.call(t, "POST", "/api/v1/printers", acme.token, map[string]any{
 		"name": "Front desk", "address": "10.0.0.50", "protocol": "raw9100",
 	}, http.StatusCreated, &manual)
-	a := connectAgent(t, r, registerTestAgent(t, r, acme, "HQ-PC-01"))
+	creds := registerTestAgent(t, r, acme, "HQ-PC-01")
+	a := connectAgent(t, r, creds)
 
 	type result struct {
 		Printers []inventoryResult `json:"printers"`
@@ -83,4 +84,11 @@ func TestPrinterInventory(t *testing.T) {
 		t.Fatalf("GLOBEX sees %+v", other)
 	}
 	a.call(t, "PUT", "/agent/v1/printers", map[string]any{"printers": []any{map[string]any{"address": "not a host!"}}}, http.StatusBadRequest, nil)
+
+	// Sweep now: the test agent does not serve /relay/v1/discover (409);
+	// other companies and unknown ids are 404. The real agent's answer is
+	// tested end to end in package demo.
+	r.call(t, "POST", "/api/v1/agents/"+creds.id+"/discover", acme.token, nil, http.StatusConflict, nil)
+	r.call(t, "POST", "/api/v1/agents/"+creds.id+"/discover", globex.token, nil, http.StatusNotFound, nil)
+	r.call(t, "POST", "/api/v1/agents/"+newID()+"/discover", acme.token, nil, http.StatusNotFound, nil)
 }

@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/jobs", s.api(s.listJobs))
 	mux.HandleFunc("POST /api/v1/activation-codes", s.api(s.createActivationCode))
 	mux.HandleFunc("GET /api/v1/agents", s.api(s.listAgents))
+	mux.HandleFunc("POST /api/v1/agents/{id}/discover", s.api(s.discoverNow))
 	// No API token: the agent's own credentials.
 	mux.HandleFunc("POST /api/v1/agents/register", s.registerAgent)
 	mux.HandleFunc("GET /api/v1/agents/tunnel", s.handleTunnel)
