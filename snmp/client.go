@@ -23,6 +23,7 @@ const (
 
 	bulkRepetitions = 8  // rows per column asked for per GETBULK
 	maxGetOIDs      = 16 // variables per GET
+	maxRequestOIDs  = 64 // variables per request of any kind (GETBULK: columns)
 	maxWalkRequests = 64 // requests per table walk, whatever the device says
 )
 
@@ -160,7 +161,7 @@ func dial(ctx context.Context, host string, port int, cred Credential, timeout t
 		Timeout:            timeout,
 		Retries:            retries,
 		Context:            ctx,
-		MaxOids:            maxGetOIDs,
+		MaxOids:            maxRequestOIDs,
 		ExponentialTimeout: false,
 	}
 	switch cred.version() {

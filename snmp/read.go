@@ -3,6 +3,7 @@ package snmp
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,8 +48,11 @@ func probe(ctx context.Context, c client) (varSet, error) {
 }
 
 // read fills vs (which holds the probe's answer) with everything Decode
-// uses: vendor and standard scalars, then the tables. A table that fails
-// is left out; only a cancelled context stops the read.
+// uses: the vendor's variables and the tables, in one GETBULK stream. A
+// vendor variable rides along as a one-row "column" under its parent
+// (GETNEXT of the parent is the variable when it exists), which saves a
+// round trip; an answer of another instance is kept under its own name and
+// ignored by Decode. Only a cancelled context stops the read.
 func read(ctx context.Context, c client, vs varSet) error {
 	v, _ := lookupVendor(vs.oid(oidSysObjectID))
 	var scalars []string
@@ -57,10 +61,15 @@ func read(ctx context.Context, c client, vs varSet) error {
 	scalars = append(scalars, v.serialOIDs...)
 	scalars = append(scalars, v.colorCounterOIDs...)
 	scalars = append(scalars, v.monoCounterOIDs...)
-	if err := getScalars(ctx, c, vs, scalars); err != nil && ctx.Err() != nil {
-		return ctx.Err()
+	cols := slices.Clone(tableColumns)
+	oneRow := map[string]bool{}
+	for _, s := range scalars {
+		if i := strings.LastIndex(s, "."); i > 0 && !oneRow[s[:i]] {
+			oneRow[s[:i]] = true
+			cols = append(cols, s[:i])
+		}
 	}
-	if err := walkColumns(ctx, c, vs, tableColumns); err != nil && ctx.Err() != nil {
+	if err := walkColumns(ctx, c, vs, cols, oneRow); err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return nil
@@ -112,15 +121,21 @@ func getScalars(ctx context.Context, c client, vs varSet, oids []string) error {
 // column stops at its end, at endOfMibView, at an OID that does not
 // increase (a looping agent), or after maxTableRows rows; the whole walk
 // stops after maxWalkRequests requests. So no device can keep it going.
-func walkColumns(ctx context.Context, c client, vs varSet, columns []string) error {
+// Columns in oneRow stop after their first row.
+func walkColumns(ctx context.Context, c client, vs varSet, columns []string, oneRow map[string]bool) error {
 	type col struct {
 		prefix string
 		last   string
 		rows   int
+		limit  int
 	}
 	active := make([]*col, 0, len(columns))
 	for _, p := range columns {
-		active = append(active, &col{prefix: p, last: p})
+		limit := maxTableRows
+		if oneRow[p] {
+			limit = 1
+		}
+		active = append(active, &col{prefix: p, last: p, limit: limit})
 	}
 	reps := bulkRepetitions
 	for req := 0; req < maxWalkRequests && len(active) > 0; req++ {
@@ -159,7 +174,7 @@ func walkColumns(ctx context.Context, c client, vs varSet, columns []string) err
 			}
 			vs.add(p)
 			a.last = name
-			if a.rows++; a.rows >= maxTableRows {
+			if a.rows++; a.rows >= a.limit {
 				done[k] = true
 			}
 		}

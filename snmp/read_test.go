@@ -60,7 +60,7 @@ func TestWalkColumnsTooBig(t *testing.T) {
 			c := &tableClient{rows: tt.rows, limit: tt.limit}
 			vs := newVarSet(nil)
 			cols := []string{"1.3.6.1.9.1", "1.3.6.1.9.2", "1.3.6.1.9.3"}
-			if err := walkColumns(t.Context(), c, vs, cols); err != nil {
+			if err := walkColumns(t.Context(), c, vs, cols, nil); err != nil {
 				t.Fatal(err)
 			}
 			for _, col := range cols {

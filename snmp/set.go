@@ -144,7 +144,7 @@ func apply(ctx context.Context, c setter, p SetProfile, o ApplyOptions, log *slo
 	for _, k := range p.KeyColumns {
 		cols = append(cols, p.Table+"."+strconv.Itoa(k))
 	}
-	if err := walkColumns(ctx, c, vs, cols); err != nil {
+	if err := walkColumns(ctx, c, vs, cols, nil); err != nil {
 		return nil, err
 	}
 	keys := map[string][]int64{} // row index -> key values

@@ -27,6 +27,7 @@ func main() {
 	flag.StringVar(&cfg.cupsLog, "cups-log", "", "write the CUPS backend's debug log (DebugLevel 3) and output to this file")
 	flag.StringVar(&cfg.sim, "sim", "go", "printer simulator: snmpsimd (one process, one capture, as CUPS was measured) or go (package snmprec, captures round robin)")
 	flag.StringVar(&cfg.walk, "walk", "ricoh-aficio-mp-c3002", "-sim snmpsimd: the capture every address serves")
+	flag.DurationVar(&cfg.latency, "latency", 10*time.Millisecond, "-sim go: each answer waits a random 0 to this long, like a printer's think time")
 	verbose := flag.Bool("v", false, "log every printer")
 	flag.Parse()
 	level := slog.LevelInfo

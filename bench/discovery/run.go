@@ -28,6 +28,7 @@ type config struct {
 	timeout     time.Duration
 	cupsLog     string
 	sim         string
+	latency     time.Duration
 	walk        string
 }
 
@@ -55,12 +56,12 @@ func run(ctx context.Context, cfg config, log *slog.Logger, out io.Writer) error
 	var s *site
 	switch cfg.sim {
 	case "go":
-		if s, err = startSite(walks, cfg.count, log); err != nil {
+		if s, err = startSite(walks, cfg.count, cfg.latency, log); err != nil {
 			return err
 		}
 		defer s.close()
-		fmt.Fprintf(out, "%d simulated printers (package snmprec) on 127.0.1.1-%d:161 serving %d real captures round robin from %s\n\n",
-			cfg.count, cfg.count, len(walks), dir)
+		fmt.Fprintf(out, "%d simulated printers (package snmprec) on 127.0.1.1-%d:161 serving %d real captures round robin from %s, answer delay 0-%s\n\n",
+			cfg.count, cfg.count, len(walks), dir, cfg.latency)
 	case "snmpsimd":
 		w, ok := findWalk(walks, cfg.walk)
 		if !ok {

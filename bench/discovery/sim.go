@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/edgeprint/edgeprint/snmp/snmprec"
 )
@@ -73,14 +75,19 @@ func findWalk(walks []expected, file string) (expected, bool) {
 
 // startSite serves the walks round robin with package snmprec, one UDP
 // socket per address.
-func startSite(walks []expected, n int, log *slog.Logger) (*site, error) {
+func startSite(walks []expected, n int, latency time.Duration, log *slog.Logger) (*site, error) {
 	s, err := startListeners(walks, n)
 	if err != nil {
 		return nil, err
 	}
-	for i, w := range walks {
-		s.agents = append(s.agents, snmprec.NewAgent(w.walk, "", log))
-		_ = i
+	var delay func() time.Duration
+	if latency > 0 {
+		delay = func() time.Duration { return rand.N(latency) }
+	}
+	for _, w := range walks {
+		a := snmprec.NewAgent(w.walk, "", log)
+		a.Delay = delay
+		s.agents = append(s.agents, a)
 	}
 	for i := 1; i <= n; i++ {
 		addr := fmt.Sprintf("127.0.1.%d", i)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -28,6 +29,8 @@ type Agent struct {
 	// Writable lets SET change existing variables (same type) in memory;
 	// the walk must then belong to this agent alone.
 	Writable bool
+	// Delay, when set, is waited before each answer: a printer's think time.
+	Delay func() time.Duration
 
 	data      sync.RWMutex // guards walk values when Writable
 	wg        sync.WaitGroup
@@ -87,6 +90,9 @@ func (a *Agent) loop(pc net.PacketConn) {
 			continue
 		}
 		if out != nil {
+			if a.Delay != nil {
+				time.Sleep(a.Delay())
+			}
 			_, _ = pc.WriteTo(out, from)
 		}
 	}
