@@ -17,7 +17,7 @@ import (
 const (
 	DefaultTimeout     = 1500 * time.Millisecond // per request, per try
 	DefaultRetries     = 1
-	DefaultConcurrency = 64
+	DefaultConcurrency = 256
 	DefaultRate        = 500 // packets per second, for the whole sweep
 	DefaultPort        = 161
 
