@@ -29,6 +29,12 @@ func TestDiscoveryConfig(t *testing.T) {
 		{"bad version", `{"credentials": [{"name": "x", "version": "4", "community": "x"}]}`, "not 1, 2c or 3"},
 		{"short interval", `{"interval": "10s"}`, "discovery.interval"},
 		{"bad duration", `{"interval": 900}`, "duration must be a string"},
+		{"setting", `{"settings": [{"serials": ["S1"], "dry_run": true, "profile": {"name": "auth", "enterprise": 253,
+			"table": "1.3.6.1.4.1.253.99.1.1", "key_columns": [2, 3], "writes": [{"key": [5, 1], "column": 4, "type": "string", "value": "{agent_host}"}]}}]}`, ""},
+		{"setting without serials", `{"settings": [{"profile": {"name": "auth", "enterprise": 253,
+			"table": "1.3.6.1.4.1.253.99.1.1", "key_columns": [2], "writes": [{"key": [5], "column": 4, "type": "string", "value": "x"}]}}]}`, "list the printers"},
+		{"setting outside its enterprise", `{"settings": [{"serials": ["S1"], "profile": {"name": "auth", "enterprise": 253,
+			"table": "1.3.6.1.2.1.43", "key_columns": [2], "writes": [{"key": [5], "column": 4, "type": "string", "value": "x"}]}}]}`, "not under enterprise 253"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
