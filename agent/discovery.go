@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"slices"
@@ -138,7 +139,7 @@ func (a *Agent) sweepOnce(ctx context.Context) {
 }
 
 // discoveryTargets expands the configured targets, "local" included.
-func (a *Agent) discoveryTargets(log interface{ Warn(string, ...any) }) []snmp.Target {
+func (a *Agent) discoveryTargets(log *slog.Logger) []snmp.Target {
 	var out []snmp.Target
 	seen := map[string]bool{}
 	for _, t := range a.disc.cfg.Targets {
