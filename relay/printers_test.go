@@ -2,6 +2,8 @@ package relay
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -91,4 +93,49 @@ func TestPrinterInventory(t *testing.T) {
 	r.call(t, "POST", "/api/v1/agents/"+creds.id+"/discover", acme.token, nil, http.StatusConflict, nil)
 	r.call(t, "POST", "/api/v1/agents/"+creds.id+"/discover", globex.token, nil, http.StatusNotFound, nil)
 	r.call(t, "POST", "/api/v1/agents/"+newID()+"/discover", acme.token, nil, http.StatusNotFound, nil)
+}
+
+// TestConsoleEnablesPrinter: an admin enables a discovered printer from the
+// console; a user cannot, nor can a forged form.
+func TestConsoleEnablesPrinter(t *testing.T) {
+	dir := t.TempDir()
+	acme := initTenant(t, dir, "ACME")
+	r := startRelay(t, dir)
+	r.call(t, "POST", "/api/v1/users", acme.token, map[string]any{"email": "ann@acme.example", "name": "Ann", "password": "ann-password"}, http.StatusCreated, nil)
+	a := connectAgent(t, r, registerTestAgent(t, r, acme, "HQ-PC-01"))
+	var got struct {
+		Printers []inventoryResult `json:"printers"`
+	}
+	a.call(t, "PUT", "/agent/v1/printers", map[string]any{"printers": []any{map[string]any{
+		"address": "10.0.0.7", "manufacturer": "Sharp", "model": "MX-M266NV", "serial": "0505571100", "status": "idle"}}}, http.StatusOK, &got)
+	id := got.Printers[0].ID
+
+	admin := newConsole(t, r)
+	if status := admin.login(t, "ACME", acme.adminEmail, acme.adminPassword); status != http.StatusSeeOther {
+		t.Fatalf("login: %d", status)
+	}
+	if _, body := admin.get(t, "/"); !strings.Contains(string(body), "Sharp MX-M266NV · 0505571100 · idle") || !strings.Contains(string(body), ">Enable<") {
+		t.Fatalf("home: %s", body)
+	}
+	if resp, _ := admin.send(t, "POST", "/printers/"+id+"/enabled", url.Values{"csrf": {"forged"}, "enabled": {"true"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("forged form: %d", resp.StatusCode)
+	}
+	user := newConsole(t, r)
+	if status := user.login(t, "ACME", "ann@acme.example", "ann-password"); status != http.StatusSeeOther {
+		t.Fatalf("user login: %d", status)
+	}
+	if resp, _ := user.send(t, "POST", "/printers/"+id+"/enabled", url.Values{"csrf": {user.csrf(t, "/")}, "enabled": {"true"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("user enables: %d", resp.StatusCode)
+	}
+	if resp, _ := admin.send(t, "POST", "/printers/"+id+"/enabled", url.Values{"csrf": {admin.csrf(t, "/")}, "enabled": {"true"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("admin enables: %d", resp.StatusCode)
+	}
+	a.waitConfig(t, func(c agentConfig) bool {
+		for _, p := range c.Printers {
+			if p.ID == id && p.Enabled {
+				return true
+			}
+		}
+		return false
+	})
 }

@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /printers/{id}/enabled", s.consoleSetPrinterEnabled)
 	mux.HandleFunc("GET /console.css", s.stylesheet)
 	mux.HandleFunc("GET /{$}", s.home)
 
