@@ -59,6 +59,8 @@ type Agent struct {
 
 	mu        sync.Mutex
 	releasing map[string]bool // job ids being sent to a printer
+
+	disc *discovery // printer discovery (discovery.go)
 }
 
 type readerListener struct {
@@ -91,9 +93,11 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		updateKick: make(chan struct{}, 1),
 		releasing:  map[string]bool{},
 		sess:       newSessionHolder(),
+		disc:       newDiscovery(cfg.Discovery),
 	}
 	a.relay = relayClient{session: a.sess.wait}
 	a.metrics = newMetrics(a.registry)
+	a.disc.metrics = newDiscoveryMetrics(a.registry)
 	a.tunnelMetrics = tunnel.NewMetrics(a.registry)
 	defer func() {
 		if err != nil {
@@ -172,6 +176,8 @@ func (a *Agent) services() []service {
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
 		service{"ldap sync", a.directorySync},
+		service{"discovery", a.discoveryLoop},
+		service{"printer poll", a.pollLoop},
 	)
 	if a.updates != nil {
 		s = append(s, service{"update", a.updateLoop})

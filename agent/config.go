@@ -33,6 +33,8 @@ type Config struct {
 	LDAP []ldapauth.Config `json:"ldap,omitempty"`
 	// Delivery is how released jobs reach printers (deliver_config.go).
 	Delivery DeliveryConfig `json:"delivery"`
+	// Discovery finds the site's printers (discovery_config.go).
+	Discovery DiscoveryConfig `json:"discovery"`
 }
 
 // AdminConfig is the local status page, /healthz and /metrics.
@@ -74,6 +76,7 @@ func DefaultConfig() Config {
 		IPP:         IPPConfig{Listen: ":631", MaxDocumentMB: 512},
 		CardReaders: ReadersConfig{ElatecTCPConv: ":7778", ElatecTCPConv2: ":7777", RFIDeas241: ":2001"},
 		Log:         LogConfig{Level: "info", Format: "text"},
+		Discovery:   defaultDiscovery(),
 	}
 }
 
@@ -150,6 +153,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log.format %q is not text or json", c.Log.Format))
 	}
 	if err := c.Delivery.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Discovery.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -35,6 +35,7 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	migratePrinters, // 1 → 2: discovered printers (store_printers.go)
 }
 
 const storeOpenTimeout = 2 * time.Second

@@ -51,6 +51,7 @@ func (a *Agent) runSession(ctx context.Context, s *tunnel.Session) {
 	}
 	a.kick(a.uploadKick)
 	a.kick(a.updateKick)
+	a.kick(a.disc.dirty) // the relay may have missed inventory changes
 	select {
 	case <-s.Done():
 	case <-ctx.Done():
@@ -88,6 +89,7 @@ func (a *Agent) tunnelHandler() http.Handler {
 		a.kick(a.updateKick)
 		w.WriteHeader(http.StatusAccepted)
 	})
+	a.discoveryTunnelRoutes(mux) // discovery_admin.go
 	return mux
 }
 

@@ -42,6 +42,9 @@ type Options struct {
 	Ephemeral bool
 	Version   string
 	Logger    *slog.Logger
+	// Discovery, when set, is the agent's discovery section (tests point
+	// it at simulated printers on loopback); nil turns discovery off.
+	Discovery *agent.DiscoveryConfig
 }
 
 // Info is every endpoint and credential of a running demo; it is written to
@@ -192,6 +195,12 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 	cfg.IPP.Listen = ports.pick(8631)
 	cfg.CardReaders = agent.ReadersConfig{
 		ElatecTCPConv: ports.pick(7778), ElatecTCPConv2: ports.pick(7777), RFIDeas241: ports.pick(2001),
+	}
+	// The demo stays on loopback: no sweep or mDNS browse of this host's
+	// networks. Its printer has no SNMP agent to find.
+	cfg.Discovery.Disabled = true
+	if o.Discovery != nil {
+		cfg.Discovery = *o.Discovery
 	}
 	if d.agent, err = agent.New(cfg, o.Version, o.Logger.With("component", "agent")); err != nil {
 		return nil, err

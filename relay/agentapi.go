@@ -48,6 +48,7 @@ func (s *Server) agentRoutes(c *agentConn) http.Handler {
 	handle("POST /agent/v1/directory/users", s.agentDirectoryUsers(c))
 	handle("GET /agent/v1/release", s.agentLatestRelease)
 	handle("GET /agent/v1/release/{version}/binary", s.agentReleaseBinary)
+	handle("PUT /agent/v1/printers", s.agentPutPrinters)
 	handle("/", func(w http.ResponseWriter, r *http.Request, _ store.Agent) error {
 		return errorf(http.StatusNotFound, "no such route: %s %s", r.Method, r.URL.Path)
 	})

@@ -103,9 +103,9 @@ func (s *Server) listPrinters(w http.ResponseWriter, r *http.Request, companyID 
 	if err != nil {
 		return err
 	}
-	out := make([]printerResponse, 0, len(ps))
+	out := make([]apiPrinter, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, toPrinterResponse(p))
+		out = append(out, toAPIPrinter(p))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -17,12 +17,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/users", s.api(s.listUsers))
 	mux.HandleFunc("POST /api/v1/printers", s.api(s.createPrinter))
 	mux.HandleFunc("GET /api/v1/printers", s.api(s.listPrinters))
+	mux.HandleFunc("PATCH /api/v1/printers/{id}", s.api(s.patchPrinter))
 	mux.HandleFunc("POST /api/v1/readers", s.api(s.createReader))
 	mux.HandleFunc("GET /api/v1/readers", s.api(s.listReaders))
 	mux.HandleFunc("GET /api/v1/jobs", s.api(s.listJobs))
 	mux.HandleFunc("POST /api/v1/activation-codes", s.api(s.createActivationCode))
 	mux.HandleFunc("GET /api/v1/agents", s.api(s.listAgents))
 	mux.HandleFunc("PATCH /api/v1/agents/{id}", s.api(s.patchAgent))
+	mux.HandleFunc("POST /api/v1/agents/{id}/discover", s.api(s.discoverNow))
 	// No API token: the agent's own credentials.
 	mux.HandleFunc("POST /api/v1/agents/register", s.registerAgent)
 	mux.HandleFunc("GET /api/v1/agents/tunnel", s.handleTunnel)
@@ -33,6 +35,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /printers/{id}/enabled", s.consoleSetPrinterEnabled)
 	mux.HandleFunc("GET /console.css", s.stylesheet)
 	mux.HandleFunc("GET /{$}", s.home)
 

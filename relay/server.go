@@ -61,6 +61,7 @@ type Server struct {
 	// directoryTimeout bounds a directory login through the agents;
 	// zero means the constant directoryTimeout (tests shorten it).
 	directoryTimeout time.Duration
+	inventoryMu      sync.Mutex // one printer inventory merged at a time
 }
 
 // New opens the data dir (store, documents, master key), loads or creates

@@ -43,6 +43,8 @@ Usage:
                                                sign an agent binary (prints the release JSON)
   edgeprint relay release add --data-dir DIR --file BIN --release RELEASE.json
                                                offer a signed agent binary to agents
+  edgeprint discover TARGET… [--community C]… [--json]
+                                               sweep addresses for printers over SNMP
   edgeprint version                            print the version
 
 Run "edgeprint COMMAND -h" for a command's flags.
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runService(ctx, rest, stdin, stdout, stderr)
 	case "release":
 		return runRelease(rest, stdout, stderr)
+	case "discover":
+		return runDiscover(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "edgeprint", version)
 		return nil

@@ -82,6 +82,9 @@ type Store interface {
 	CreatePrinter(ctx context.Context, p Printer) error
 	Printer(ctx context.Context, companyID, id string) (Printer, error)
 	Printers(ctx context.Context, companyID string) ([]Printer, error)
+	// UpdatePrinter changes the printer id of companyID through fn, in one
+	// transaction; its id and company stay.
+	UpdatePrinter(ctx context.Context, companyID, id string, fn func(*Printer) error) (Printer, error)
 
 	// CreateReader returns ErrNotFound when r.PrinterID is not a printer of
 	// r.CompanyID.
@@ -212,6 +215,48 @@ type Printer struct {
 	Queue     string    `json:"queue,omitempty"`
 	Enabled   bool      `json:"enabled"`
 	Created   time.Time `json:"created"`
+	// Source is PrinterManual ("") or PrinterDiscovered.
+	Source string `json:"source,omitempty"`
+	// AgentID is the agent that discovered the printer.
+	AgentID string `json:"agent_id,omitempty"`
+	// Discovery is what the agent last reported about the device.
+	Discovery *Discovery `json:"discovery,omitempty"`
+}
+
+// Printer sources.
+const (
+	PrinterManual     = ""
+	PrinterDiscovered = "discovered"
+)
+
+// Discovery is a printer's identity, capabilities and state as an agent
+// discovered them (docs/agent-protocol.md, PUT /agent/v1/printers).
+type Discovery struct {
+	Manufacturer   string    `json:"manufacturer,omitempty"`
+	Model          string    `json:"model,omitempty"`
+	Serial         string    `json:"serial,omitempty"`
+	MAC            string    `json:"mac,omitempty"`
+	Location       string    `json:"location,omitempty"`
+	Color          *bool     `json:"color,omitempty"`
+	Duplex         *bool     `json:"duplex,omitempty"`
+	Languages      []string  `json:"languages,omitempty"`
+	Status         string    `json:"status,omitempty"`
+	Errors         []string  `json:"errors,omitempty"`
+	Supplies       []Supply  `json:"supplies,omitempty"`
+	PageCount      *int64    `json:"page_count,omitempty"`
+	ColorPageCount *int64    `json:"color_page_count,omitempty"`
+	MonoPageCount  *int64    `json:"mono_page_count,omitempty"`
+	LastSeen       time.Time `json:"last_seen"`
+}
+
+// Supply is a toner, ink, drum or other consumable of a printer.
+type Supply struct {
+	Name    string `json:"name"`
+	Color   string `json:"color,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	Percent *int   `json:"percent,omitempty"`
+	Level   int    `json:"level"`
+	Max     int    `json:"max"`
 }
 
 // Card reader models.

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"jobs", testJobs},
 		{"tenant isolation", testIsolation},
 		{"ordering", testOrdering},
+		{"update printer", testUpdatePrinter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -357,5 +358,38 @@ func testOrdering(t *testing.T, ctx context.Context, s store.Store) {
 	}
 	if empty, err := s.Printers(ctx, "c1"); err != nil || empty == nil {
 		t.Fatalf("empty list %v, %v; want non-nil", empty, err)
+	}
+}
+
+// testUpdatePrinter checks UpdatePrinter: a change is kept, a failing fn
+// changes nothing, id and company cannot be changed, and another company's
+// printer is not found.
+func testUpdatePrinter(t *testing.T, ctx context.Context, s store.Store) {
+	mustCompany(t, ctx, s, "c1", "ACME")
+	mustCompany(t, ctx, s, "c2", "GLOBEX")
+	if err := s.CreatePrinter(ctx, store.Printer{ID: "p1", CompanyID: "c1", Name: "old", Source: store.PrinterDiscovered}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UpdatePrinter(ctx, "c1", "p1", func(p *store.Printer) error {
+		p.Name, p.Enabled, p.ID, p.CompanyID = "new", true, "p9", "c2"
+		p.Discovery = &store.Discovery{Serial: "S1", Supplies: []store.Supply{{Name: "Black", Level: 5, Max: 10}}}
+		return nil
+	})
+	if err != nil || got.ID != "p1" || got.CompanyID != "c1" {
+		t.Fatalf("UpdatePrinter: %+v, %v", got, err)
+	}
+	p, err := s.Printer(ctx, "c1", "p1")
+	if err != nil || p.Name != "new" || !p.Enabled || p.Discovery == nil || p.Discovery.Serial != "S1" || len(p.Discovery.Supplies) != 1 {
+		t.Fatalf("after update: %+v, %v", p, err)
+	}
+	boom := errors.New("boom")
+	if _, err := s.UpdatePrinter(ctx, "c1", "p1", func(p *store.Printer) error { p.Name = "x"; return boom }); !errors.Is(err, boom) {
+		t.Fatalf("failing fn: %v", err)
+	}
+	if p, _ := s.Printer(ctx, "c1", "p1"); p.Name != "new" {
+		t.Fatalf("failing fn changed the printer: %+v", p)
+	}
+	if _, err := s.UpdatePrinter(ctx, "c2", "p1", func(*store.Printer) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("c2 updates c1's printer: %v", err)
 	}
 }
