@@ -114,6 +114,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		return nil, err
 	}
 	a.delivery = newDeliverer(a)
+	a.delivery.checker = printerHealth{a}
 	cert, err := certs.LoadOrCreate(cfg.IPP.CertFile, cfg.IPP.KeyFile, filepath.Join(cfg.DataDir, "tls"), "agent", cfg.IPP.Hosts)
 	if err != nil {
 		return nil, err

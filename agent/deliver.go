@@ -36,9 +36,8 @@ const (
 // does not speak.
 var ErrUnsupportedProtocol = errors.New("agent: delivery protocol not supported")
 
-// printerChecker says whether a printer can take a job now. The SNMP check
-// (printer status and errors from the Printer MIB) plugs in here; until it
-// does, every printer is ready.
+// printerChecker says whether a printer can take a job now: printerHealth
+// (printer_health.go) in the agent, fakes in tests.
 type printerChecker interface {
 	Ready(ctx context.Context, p Printer) error
 }

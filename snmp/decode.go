@@ -328,6 +328,11 @@ func status(vs varSet) (string, []string) {
 	var st string
 	var errs []string
 	rows := vs.column(oidHrPrinterEntry, colHrPrinterStatus)
+	if len(rows) == 0 {
+		// Some printers (Ricoh's Aficio MP C3002) leave hrPrinterStatus
+		// out but keep the error state.
+		rows = vs.column(oidHrPrinterEntry, colHrPrinterDetectedErrs)
+	}
 	if len(rows) > 0 { // the first printer is the one we report
 		r := rows[0]
 		if n, ok := pduInt(r.pdu); ok {
