@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"jobs", testJobs},
 		{"tenant isolation", testIsolation},
 		{"ordering", testOrdering},
+		{"swipes and unknown cards", testSwipes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
