@@ -45,6 +45,7 @@ func (s *Server) agentRoutes(c *agentConn) http.Handler {
 	handle("GET /agent/v1/jobs", s.agentListJobs)
 	handle("GET /agent/v1/jobs/{id}/document", s.agentGetDocument)
 	handle("POST /agent/v1/jobs/{id}/state", s.agentSetState)
+	handle("POST /agent/v1/swipes", s.agentSwipe)
 	handle("/", func(w http.ResponseWriter, r *http.Request, _ store.Agent) error {
 		return errorf(http.StatusNotFound, "no such route: %s %s", r.Method, r.URL.Path)
 	})
