@@ -2,14 +2,12 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"time"
 
-	"github.com/edgeprint/edgeprint/cardreader"
 	"github.com/edgeprint/edgeprint/raw9100"
 )
 
@@ -23,107 +21,24 @@ type heldJob struct {
 	local            *JobRecord
 }
 
-// onSwipe releases the held jobs of the card's owner to the printer mapped
-// to the reader that read it.
-func (a *Agent) onSwipe(ctx context.Context, s cardreader.Swipe) {
-	log := a.log.With("reader", s.Reader, "model", s.Model, "card", maskCard(s.Card))
-	a.metrics.swipes.Inc()
-	printer, err := a.printerForReader(s.Reader.String())
-	if err != nil {
-		log.Warn("swipe ignored", "err", err)
-		return
-	}
-	log = log.With("printer", printer.Name)
-	user, err := a.cardOwner(ctx, s.Card)
-	if err != nil {
-		log.Warn("swipe not released", "err", err)
-		return
-	}
-	log = log.With("user", user.Email)
-	jobs, err := a.heldJobsOf(ctx, user)
-	if err != nil {
-		log.Warn("could not list held jobs at the relay; releasing local ones", "err", err)
-	}
-	log.Info("swipe", "jobs", len(jobs))
-	for _, j := range jobs {
-		if err := a.release(ctx, j, printer); err != nil {
-			log.Error("job not printed, still held", "job", j.ID, "err", err)
-		}
-	}
-}
-
-func (a *Agent) printerForReader(addr string) (Printer, error) {
-	sc, err := a.store.SiteConfig()
-	if err != nil {
-		return Printer{}, err
-	}
-	for _, r := range sc.Readers {
-		if r.Address != addr {
-			continue
-		}
-		for _, p := range sc.Printers {
-			if p.ID == r.PrinterID {
-				if !p.Enabled {
-					return Printer{}, fmt.Errorf("printer %q is disabled", p.Name)
-				}
-				return p, nil
-			}
-		}
-		return Printer{}, fmt.Errorf("reader %s is mapped to an unknown printer", addr)
-	}
-	return Printer{}, fmt.Errorf("no reader registered at %s", addr)
-}
-
-// cardOwner asks the relay, and falls back to the cache while it is away.
-func (a *Agent) cardOwner(ctx context.Context, card string) (User, error) {
-	u, err := a.relay.lookupCard(ctx, card)
-	if err == nil {
-		if cerr := a.store.CacheCard(card, u); cerr != nil {
-			a.log.Warn("card cache", "err", cerr)
-		}
-		return u, nil
-	}
-	if errors.Is(err, errNotFound) {
-		return User{}, errors.New("unknown card")
-	}
-	if u, ok, cerr := a.store.CachedCard(card); cerr == nil && ok {
-		return u, nil
-	}
-	return User{}, fmt.Errorf("relay unreachable and card not cached: %w", err)
-}
-
-// heldJobsOf lists the user's held jobs: the local spool first, then those
-// only the relay has.
-func (a *Agent) heldJobsOf(ctx context.Context, u User) ([]heldJob, error) {
-	local, err := a.store.Jobs(func(j JobRecord) bool { return j.User.ID == u.ID })
-	if err != nil {
-		return nil, err
-	}
-	var out []heldJob
-	seen := map[string]bool{}
-	for i := range local {
-		j := &local[i]
-		seen[j.ID] = true
-		out = append(out, heldJob{ID: j.ID, Name: j.Name, Format: j.Format, User: u, local: j})
-	}
-	remote, err := a.relay.heldJobs(ctx, u.ID)
-	for _, j := range remote {
-		if !seen[j.ID] {
-			out = append(out, heldJob{ID: j.ID, Name: j.Name, Format: j.Format, User: u})
-		}
-	}
-	return out, err
-}
-
 // release sends one job to a printer and, once the printer took all of it,
-// forgets the local copy and tells the relay. A job already being released
-// (a double swipe) is skipped.
-func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
+// forgets the local copy and tells the relay. It reports whether it printed
+// the job: one already being released, or printed meanwhile (the same user
+// at two printers), is skipped.
+func (a *Agent) release(ctx context.Context, j heldJob, p Printer) (bool, error) {
 	if !a.claim(j.ID) {
 		a.log.Debug("job already being released", "job", j.ID)
-		return nil
+		return false, nil
 	}
 	defer a.unclaim(j.ID)
+	printed, err := a.releaseClaimed(ctx, j, p)
+	if printed {
+		a.markPrinted(j.ID)
+	}
+	return printed, err
+}
+
+func (a *Agent) releaseClaimed(ctx context.Context, j heldJob, p Printer) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 
@@ -135,7 +50,7 @@ func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
 		doc, err = a.relay.document(ctx, j.ID)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer doc.Close()
 
@@ -143,12 +58,12 @@ func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
 	n, err := a.send(ctx, p, raw9100.Job{Name: j.Name, User: j.User.Email, Format: j.Format}, doc)
 	if err != nil {
 		a.metrics.releases.WithLabelValues("failed").Inc()
-		return err
+		return false, err
 	}
 	a.metrics.releases.WithLabelValues("printed").Inc()
 	a.log.Info("job printed", "job", j.ID, "printer", p.Name, "bytes", n, "took", time.Since(start).Round(time.Millisecond))
 	if err := a.store.FinishJob(StateReport{JobID: j.ID, State: "printed", PrinterID: p.ID}); err != nil {
-		return fmt.Errorf("record printed job: %w", err)
+		return true, fmt.Errorf("record printed job: %w", err)
 	}
 	if j.local != nil {
 		if err := a.docs.Remove(j.ID); err != nil {
@@ -156,7 +71,7 @@ func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
 		}
 	}
 	a.kick(a.reportKick)
-	return nil
+	return true, nil
 }
 
 func (a *Agent) send(ctx context.Context, p Printer, job raw9100.Job, doc io.Reader) (int64, error) {
@@ -175,7 +90,7 @@ func (a *Agent) send(ctx context.Context, p Printer, job raw9100.Job, doc io.Rea
 func (a *Agent) claim(id string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.releasing[id] {
+	if a.releasing[id] || a.wasPrinted(id) {
 		return false
 	}
 	a.releasing[id] = true
