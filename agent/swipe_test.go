@@ -103,45 +103,41 @@ func (s *swipeSite) knowCard(t *testing.T, card string, u User) {
 // documents by printer.
 func (s *swipeSite) collect(t *testing.T, n int) map[int][]string {
 	t.Helper()
-	out := map[int][]string{}
-	got := make(chan [2]string, n)
+	type job struct {
+		printer int
+		doc     string
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
-	defer cancel()
+	got := make(chan job)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	count := 0
 	for i, p := range s.printers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				mu.Lock()
-				if count >= n {
-					mu.Unlock()
-					return
-				}
-				mu.Unlock()
 				path, err := p.Wait(ctx)
 				if err != nil {
 					return
 				}
 				data, _ := os.ReadFile(path)
-				mu.Lock()
-				count++
-				mu.Unlock()
-				got <- [2]string{strconv.Itoa(i), string(data)}
-				if count >= n {
-					cancel()
+				select {
+				case got <- job{i, string(data)}:
+				case <-ctx.Done():
+					return
 				}
 			}
 		}()
 	}
-	wg.Wait()
-	close(got)
-	for g := range got {
-		i, _ := strconv.Atoi(g[0])
-		out[i] = append(out[i], g[1])
+	out := map[int][]string{}
+	for range n {
+		select {
+		case j := <-got:
+			out[j.printer] = append(out[j.printer], j.doc)
+		case <-ctx.Done():
+		}
 	}
+	cancel()
+	wg.Wait()
 	total := 0
 	for _, docs := range out {
 		total += len(docs)
