@@ -21,6 +21,7 @@ type options struct {
 	gap                         time.Duration
 	dir                         string
 	cups                        bool
+	requireCUPS                 bool // a CUPS failure is an error, not a note
 	verbose                     bool
 }
 
@@ -81,6 +82,9 @@ func run(ctx context.Context, o options) error {
 	}
 	cu, err := benchCUPS(ctx, o, dir, doc)
 	if err != nil {
+		if o.requireCUPS {
+			return fmt.Errorf("cups: %w", err)
+		}
 		fmt.Printf("\nCUPS not measured: %v\n", err)
 		return nil
 	}
