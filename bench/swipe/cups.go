@@ -161,8 +161,9 @@ PreserveJobHistory No
   </Limit>
 </Policy>
 `, port)
-	// Every ancestor must be searchable by lp for the spool files.
-	for d := root; d != "/" && d != "."; d = filepath.Dir(d) {
+	// lp must be able to reach the spool: make the benchmark's own
+	// directories searchable (never anything above them).
+	for _, d := range []string{root, filepath.Dir(root)} {
 		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o011 != 0o011 {
 			os.Chmod(d, fi.Mode().Perm()|0o011)
 		}
