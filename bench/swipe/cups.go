@@ -28,7 +28,7 @@ const (
 // benchCUPS runs a private cupsd (own config dir and port) with a raw
 // socket queue to a loopback printer, holds jobs of the same document with
 // `lp -H hold`, and times IPP Release-Job → first byte at the printer.
-func benchCUPS(ctx context.Context, o options, dir string, doc []byte) ([]time.Duration, error) {
+func benchCUPS(ctx context.Context, o options, doc []byte) ([]time.Duration, error) {
 	for _, bin := range []string{"cupsd", "lpadmin", "lp"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			return nil, fmt.Errorf("%s not found (Debian cups): %w", bin, err)
@@ -36,7 +36,13 @@ func benchCUPS(ctx context.Context, o options, dir string, doc []byte) ([]time.D
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	root := filepath.Join(dir, "cups")
+	// Under the system temp dir, not dir: cupsd's lp user must reach the
+	// spool, and dir's ancestors (a test's temp dir) may be private.
+	root, err := os.MkdirTemp("", "edgeprint-bench-cups-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(root)
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -162,8 +168,8 @@ PreserveJobHistory No
 </Policy>
 `, port)
 	// lp must be able to reach the spool: make the benchmark's own
-	// directories searchable (never anything above them).
-	for _, d := range []string{root, filepath.Dir(root)} {
+	// directory searchable (never anything above it).
+	for _, d := range []string{root} {
 		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o011 != 0o011 {
 			os.Chmod(d, fi.Mode().Perm()|0o011)
 		}

@@ -80,7 +80,7 @@ func run(ctx context.Context, o options) error {
 	if !o.cups {
 		return nil
 	}
-	cu, err := benchCUPS(ctx, o, dir, doc)
+	cu, err := benchCUPS(ctx, o, doc)
 	if err != nil {
 		if o.requireCUPS {
 			return fmt.Errorf("cups: %w", err)
