@@ -46,6 +46,7 @@ func (a *Agent) useSiteConfig(sc SiteConfig) {
 	}
 	for _, r := range sc.Readers {
 		e := &readerEntry{Reader: r}
+		e.Feedback = r.Feedback || cardreader.Models[r.Model].FeedbackDefault
 		own, err := cardreader.ParseChain(r.Conversion)
 		if err != nil {
 			e.chainErr = err
@@ -55,9 +56,9 @@ func (a *Agent) useSiteConfig(sc SiteConfig) {
 		p, ok := printers[r.PrinterID]
 		switch {
 		case !ok:
-			e.printerErr = fmt.Errorf("reader %s is mapped to an unknown printer", r.Address)
+			e.printerErr = fmt.Errorf("agent: reader %s is mapped to an unknown printer", r.Address)
 		case !p.Enabled:
-			e.printerErr = fmt.Errorf("printer %q is disabled", p.Name)
+			e.printerErr = fmt.Errorf("agent: printer %q is disabled", p.Name)
 		}
 		e.printer = p
 		v.readers[r.Address] = e

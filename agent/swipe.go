@@ -80,7 +80,7 @@ func (a *Agent) handleSwipe(ctx context.Context, s cardreader.Swipe, readerAddr 
 	e, ok := a.readerAt(readerAddr)
 	if !ok {
 		rep.Outcome = outcomeNoPrinter
-		a.swipeDone(log, rep, nil, errors.New("no reader configured at this address"))
+		a.swipeDone(log, rep, nil, errors.New("agent: no reader configured at this address"))
 		return
 	}
 	rep.PrinterID = e.PrinterID
@@ -210,7 +210,7 @@ func remoteOnly(remote []RelayJob, local []JobRecord, u User) []heldJob {
 	return out
 }
 
-var errUnknownCard = errors.New("unknown card")
+var errUnknownCard = errors.New("agent: unknown card")
 
 // cardOwnerFast trusts a cache entry the relay confirmed within
 // cardTrustTTL and re-checks it in the background; otherwise it asks the
@@ -239,7 +239,7 @@ func (a *Agent) cardOwnerFast(ctx context.Context, card string) (User, error) {
 	case ok:
 		return u, nil
 	}
-	return User{}, fmt.Errorf("relay unreachable and card not cached: %w", rerr)
+	return User{}, fmt.Errorf("agent: relay unreachable and card not cached: %w", rerr)
 }
 
 // refreshCard re-checks a cached card at the relay, one check per card at

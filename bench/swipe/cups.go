@@ -36,8 +36,8 @@ func benchCUPS(ctx context.Context, o options, doc []byte) ([]time.Duration, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Under the system temp dir, not dir: cupsd's lp user must reach the
-	// spool, and dir's ancestors (a test's temp dir) may be private.
+	// Under the system temp dir, not the working dir: cupsd's lp user must
+	// reach the spool, and the working dir's ancestors may be private.
 	root, err := os.MkdirTemp("", "edgeprint-bench-cups-")
 	if err != nil {
 		return nil, err
