@@ -14,7 +14,7 @@ import (
 // turns what a reader sends into the card number the relay knows.
 const (
 	OpTrim             = "trim"                     // drop surrounding spaces
-	OpUpper            = "upper"                    // upper-case letters
+	OpUpper            = "upper"                    // upper-case ASCII letters
 	OpStripPrefix      = "strip_prefix"             // drop Value if the card starts with it
 	OpStripSuffix      = "strip_suffix"             // drop Value if the card ends with it
 	OpRegex            = "regex"                    // keep the first capture group (or the whole match) of Pattern
@@ -130,7 +130,7 @@ func compileStep(s Step) (func(string) (string, error), error) {
 	case OpTrim:
 		return func(c string) (string, error) { return strings.TrimSpace(c), nil }, extra(plain)
 	case OpUpper:
-		return func(c string) (string, error) { return strings.ToUpper(c), nil }, extra(plain)
+		return func(c string) (string, error) { return asciiUpper(c), nil }, extra(plain)
 	case OpStripPrefix, OpStripSuffix:
 		if s.Value == "" {
 			return nil, errors.New("value is required")
@@ -185,6 +185,19 @@ func compileStep(s Step) (func(string) (string, error), error) {
 		}, extra(s.Value == "" && s.Pattern == "" && s.Base == "")
 	}
 	return nil, fmt.Errorf("unknown op %q", s.Op)
+}
+
+// asciiUpper upper-cases ASCII letters only and leaves every other byte
+// as it is, so the result is never longer than the input (strings.ToUpper
+// turns invalid UTF-8 into three-byte replacement runes).
+func asciiUpper(c string) string {
+	b := []byte(c)
+	for i, x := range b {
+		if x >= 'a' && x <= 'z' {
+			b[i] = x - 'a' + 'A'
+		}
+	}
+	return string(b)
 }
 
 func capture(re *regexp.Regexp, c string) (string, error) {
