@@ -3,6 +3,7 @@ package cardreader
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,9 @@ const (
 	maxBadLines = 64
 	// replyTimeout bounds writing a feedback command to a reader.
 	replyTimeout = 2 * time.Second
+	// handshakeTimeout bounds the TLS handshake of a reader (or its
+	// terminator) on a TLS listener.
+	handshakeTimeout = 10 * time.Second
 )
 
 // Swipe is one card read.
@@ -111,6 +115,15 @@ func serveConn(ctx context.Context, conn net.Conn, model string, h Handler, logg
 	defer stop()
 	addr := peerAddr(conn)
 	log := logger.With("reader", addr, "model", model)
+	if tc, ok := conn.(*tls.Conn); ok {
+		hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			log.Warn("card reader TLS handshake failed", "err", err)
+			return
+		}
+	}
 	reply := replier(conn, Models[model])
 	r := bufio.NewReaderSize(conn, maxLine)
 	bad := 0

@@ -3,6 +3,7 @@ package cardreader
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeprint/edgeprint/certs"
 	"github.com/edgeprint/edgeprint/tunnel"
 )
 
@@ -203,5 +205,51 @@ func TestFeedbackAndAllow(t *testing.T) {
 	c2.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := c2.Read(buf); err != io.EOF {
 		t.Fatalf("connection from an unknown address: read %v, want EOF", err)
+	}
+}
+
+// TestTLSListener: on a TLS listener (RF IDeas behind a terminator) a TLS
+// peer's swipes are read; a plain one fails the handshake and sends none.
+func TestTLSListener(t *testing.T) {
+	cert, err := certs.LoadOrCreate("", "", t.TempDir(), "agent", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := tls.NewListener(raw, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	swipes := make(chan Swipe, 10)
+	l := &Listener{Model: RFIDeas241, Logger: slog.New(slog.DiscardHandler), Handler: func(_ context.Context, s Swipe) { swipes <- s }}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { l.Serve(ctx, ln); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	plain, err := net.Dial("tcp", raw.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(plain, "11112222\r\n")
+	defer plain.Close()
+	c, err := tls.Dial("tcp", raw.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "33334444\r\n")
+	select {
+	case s := <-swipes:
+		if s.Card != "33334444" {
+			t.Fatalf("swipe %+v, want only the TLS peer's", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no swipe over TLS")
+	}
+	select {
+	case s := <-swipes:
+		t.Fatalf("plain peer's swipe read: %+v", s)
+	case <-time.After(100 * time.Millisecond):
 	}
 }
