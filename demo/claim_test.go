@@ -31,6 +31,14 @@ func TestClaimUnknownBadge(t *testing.T) {
 	waitFor(t, ctx, "agent connected", func() bool { return d.AgentStatus().RelayConnected })
 	api := testAPI{t: t, info: info}
 
+	// The job first: once the relay holds it, the agent has fetched its
+	// configuration (it uploads only after that), so it knows the reader.
+	out, err := exec.CommandContext(ctx, ipptool, "-t", "-f", info.SamplePDF, info.UserURI(info.IPPURI), "print-job.test").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ipptool: %v\n%s", err, out)
+	}
+	waitFor(t, ctx, "job held", func() bool { return len(api.jobs(ctx, "held")) == 1 })
+
 	const badge = "04A1B2C3D4"
 	swiped := time.Now()
 	swipe(t, info.Reader.ConnectTo, strings.ToLower(badge))
@@ -38,12 +46,6 @@ func TestClaimUnknownBadge(t *testing.T) {
 		recs := api.audit(ctx)
 		return len(recs) == 1 && recs[0]["outcome"] == "unknown" && recs[0]["card"] == "****C3D4"
 	})
-
-	out, err := exec.CommandContext(ctx, ipptool, "-t", "-f", info.SamplePDF, info.UserURI(info.IPPURI), "print-job.test").CombinedOutput()
-	if err != nil {
-		t.Fatalf("ipptool: %v\n%s", err, out)
-	}
-	waitFor(t, ctx, "job held", func() bool { return len(api.jobs(ctx, "held")) == 1 })
 
 	// The user signs in and claims "the badge I just swiped at this reader".
 	jar, _ := cookiejar.New(nil)
