@@ -64,6 +64,29 @@ type Listener struct {
 	// apart by address, so one from an address no reader is configured at
 	// is closed before it sends anything.
 	Allow func(netip.Addr) bool
+
+	refusedMu sync.Mutex
+	refused   map[netip.Addr]bool // addresses already logged as refused
+}
+
+// logRefused logs a refused address at warn the first time and at debug
+// after, so a misconfigured reader reconnecting all day logs once.
+func (l *Listener) logRefused(c net.Conn) {
+	a := peerAddr(c)
+	l.refusedMu.Lock()
+	seen := l.refused[a]
+	if l.refused == nil {
+		l.refused = map[netip.Addr]bool{}
+	}
+	if len(l.refused) < maxConns {
+		l.refused[a] = true
+	}
+	l.refusedMu.Unlock()
+	level := slog.LevelWarn
+	if seen {
+		level = slog.LevelDebug
+	}
+	l.Logger.Log(context.Background(), level, "card reader refused: no reader configured at this address", "reader", c.RemoteAddr(), "model", l.Model)
 }
 
 // Serve accepts reader connections on ln until ctx is done, then closes them
@@ -83,7 +106,7 @@ func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("cardreader: accept: %w", err)
 		}
 		if l.Allow != nil && !l.Allow(peerAddr(conn)) {
-			l.Logger.Warn("card reader refused: no reader configured at this address", "reader", conn.RemoteAddr(), "model", l.Model)
+			l.logRefused(conn)
 			conn.Close()
 			continue
 		}
