@@ -18,4 +18,11 @@
 //     keeps its own copy according to the company's retention.
 //   - A card number looked up at the relay is cached (as a SHA-256) so the
 //     same badge releases local jobs while the relay is down.
+//   - Badge release (swipe.go) is the latency-critical path: a card the
+//     relay confirmed within cardTrustTTL (15 min) is trusted from the cache
+//     and re-checked in the background, local jobs come from an in-memory
+//     per-user index and print before the relay is asked for its own. A
+//     card removed at the relay thus releases at most once more within that
+//     window; the cache holds only hashes, so it cannot be refreshed ahead
+//     of a swipe. docs/agent-protocol.md tells the steps.
 package agent
