@@ -21,24 +21,38 @@ type heldJob struct {
 	local            *JobRecord
 }
 
-// release sends one job to a printer and, once the printer took all of it,
-// forgets the local copy and tells the relay. It reports whether it printed
-// the job: one already being released, or printed meanwhile (the same user
-// at two printers), is skipped.
-func (a *Agent) release(ctx context.Context, j heldJob, p Printer) (bool, error) {
-	if !a.claim(j.ID) {
-		a.log.Debug("job already being released", "job", j.ID)
-		return false, nil
+// heldJobsOf lists the user's held jobs: the local spool first, then those
+// only the relay has.
+func (a *Agent) heldJobsOf(ctx context.Context, u User) ([]heldJob, error) {
+	local, err := a.store.Jobs(func(j JobRecord) bool { return j.User.ID == u.ID })
+	if err != nil {
+		return nil, err
 	}
-	defer a.unclaim(j.ID)
-	printed, err := a.releaseClaimed(ctx, j, p)
-	if printed {
-		a.markPrinted(j.ID)
+	var out []heldJob
+	seen := map[string]bool{}
+	for i := range local {
+		j := &local[i]
+		seen[j.ID] = true
+		out = append(out, heldJob{ID: j.ID, Name: j.Name, Format: j.Format, User: u, local: j})
 	}
-	return printed, err
+	remote, err := a.relay.heldJobs(ctx, u.ID)
+	for _, j := range remote {
+		if !seen[j.ID] {
+			out = append(out, heldJob{ID: j.ID, Name: j.Name, Format: j.Format, User: u})
+		}
+	}
+	return out, err
 }
 
-func (a *Agent) releaseClaimed(ctx context.Context, j heldJob, p Printer) (bool, error) {
+// release sends one job to a printer and, once the printer took all of it,
+// forgets the local copy and tells the relay. A job already being released
+// (a double swipe) is skipped.
+func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
+	if !a.claim(j.ID) {
+		a.log.Debug("job already being released", "job", j.ID)
+		return nil
+	}
+	defer a.unclaim(j.ID)
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 
@@ -50,7 +64,7 @@ func (a *Agent) releaseClaimed(ctx context.Context, j heldJob, p Printer) (bool,
 		doc, err = a.relay.document(ctx, j.ID)
 	}
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer doc.Close()
 
@@ -58,12 +72,12 @@ func (a *Agent) releaseClaimed(ctx context.Context, j heldJob, p Printer) (bool,
 	n, err := a.send(ctx, p, raw9100.Job{Name: j.Name, User: j.User.Email, Format: j.Format}, doc)
 	if err != nil {
 		a.metrics.releases.WithLabelValues("failed").Inc()
-		return false, err
+		return err
 	}
 	a.metrics.releases.WithLabelValues("printed").Inc()
 	a.log.Info("job printed", "job", j.ID, "printer", p.Name, "bytes", n, "took", time.Since(start).Round(time.Millisecond))
 	if err := a.store.FinishJob(StateReport{JobID: j.ID, State: "printed", PrinterID: p.ID}); err != nil {
-		return true, fmt.Errorf("record printed job: %w", err)
+		return fmt.Errorf("record printed job: %w", err)
 	}
 	if j.local != nil {
 		if err := a.docs.Remove(j.ID); err != nil {
@@ -71,7 +85,7 @@ func (a *Agent) releaseClaimed(ctx context.Context, j heldJob, p Printer) (bool,
 		}
 	}
 	a.kick(a.reportKick)
-	return true, nil
+	return nil
 }
 
 func (a *Agent) send(ctx context.Context, p Printer, job raw9100.Job, doc io.Reader) (int64, error) {

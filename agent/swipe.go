@@ -141,36 +141,47 @@ func (a *Agent) releaseSwipe(ctx context.Context, log *slog.Logger, e *readerEnt
 	}
 	printed, failed := 0, 0
 	acked := false
+	tried := map[string]bool{}
 	send := func(jobs []heldJob) {
 		for _, j := range jobs {
 			if limit >= 0 && printed >= limit {
 				return
 			}
+			if tried[j.ID] {
+				continue
+			}
+			tried[j.ID] = true
+			if a.busyOrPrinted(j.ID) {
+				continue // another swipe has it: the same user at two printers
+			}
 			if !acked {
 				reply(cardreader.FeedbackOK)
 				acked = true
 			}
-			ok, err := a.release(ctx, j, e.printer)
-			switch {
-			case err != nil:
+			if err := a.release(ctx, j, e.printer); err != nil {
 				failed++
 				log.Error("job not printed, still held", "job", j.ID, "err", err)
-			case ok:
-				printed++
+				continue
 			}
+			a.markPrinted(j.ID)
+			printed++
 		}
 	}
+	// The local spool first, from the per-user index, without waiting for
+	// the relay.
 	local, err := a.store.JobsOfUser(user.ID)
 	if err != nil {
 		log.Error("list local jobs", "err", err)
 	}
 	send(localJobs(local, user))
 	if limit < 0 || printed < limit {
-		remote, err := a.relay.heldJobs(ctx, user.ID)
+		// Then heldJobsOf: the spool again (what just printed is gone)
+		// and the jobs only the relay holds.
+		jobs, err := a.heldJobsOf(ctx, user)
 		if err != nil {
 			log.Warn("could not list held jobs at the relay; released local ones", "err", err)
 		}
-		send(remoteOnly(remote, local, user))
+		send(jobs)
 	}
 	rep.Jobs = printed
 	switch {
@@ -192,20 +203,6 @@ func localJobs(local []JobRecord, u User) []heldJob {
 	for i := range local {
 		j := &local[i]
 		out = append(out, heldJob{ID: j.ID, Name: j.Name, Format: j.Format, User: u, local: j})
-	}
-	return out
-}
-
-func remoteOnly(remote []RelayJob, local []JobRecord, u User) []heldJob {
-	seen := map[string]bool{}
-	for _, j := range local {
-		seen[j.ID] = true
-	}
-	var out []heldJob
-	for _, j := range remote {
-		if !seen[j.ID] {
-			out = append(out, heldJob{ID: j.ID, Name: j.Name, Format: j.Format, User: u})
-		}
 	}
 	return out
 }
@@ -293,7 +290,8 @@ func (a *Agent) debounced(reader, card string) bool {
 	return ok && now.Sub(last) < swipeDebounce
 }
 
-// markPrinted remembers a printed job so a later claim of it fails.
+// markPrinted remembers a printed job so a later claim of it fails (the
+// relay lists it as held until the agent's state report reaches it).
 func (a *Agent) markPrinted(id string) {
 	now := time.Now()
 	a.swipe.mu.Lock()
@@ -304,6 +302,16 @@ func (a *Agent) markPrinted(id string) {
 		}
 	}
 	a.swipe.printed[id] = now
+}
+
+// busyOrPrinted reports whether a job is being released or was printed:
+// a release would skip it. (Between this check and release's own claim
+// another swipe may take the job; it is then counted here as printed,
+// which it is, by the other swipe.)
+func (a *Agent) busyOrPrinted(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.releasing[id] || a.wasPrinted(id)
 }
 
 func (a *Agent) wasPrinted(id string) bool {
