@@ -376,3 +376,31 @@ func TestDebounce(t *testing.T) {
 		}
 	})
 }
+
+// TestReleaseOldest: a reader set to "oldest" releases one job per swipe,
+// the oldest.
+func TestReleaseOldest(t *testing.T) {
+	site := startSwipeSite(t, 1, []Reader{{ID: "r1", Model: cardreader.ElatecTCPConv, Address: "127.0.0.41", PrinterID: "p0", Release: "oldest"}})
+	cy := User{ID: "cy", Email: "cy@acme.example"}
+	site.knowCard(t, "C7C7C7", cy)
+	site.holdJobs(t, cy, 3)
+	c := dialFrom(t, "127.0.0.41", site.a.ReaderAddr(cardreader.ElatecTCPConv))
+	defer c.Close()
+	fmt.Fprint(c, "C7C7C7\r\n")
+	got := site.collect(t, 1)
+	if !strings.Contains(got[0][0], "document 0 of cy") {
+		t.Fatalf("released %q, want the oldest job", got[0][0])
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := site.printers[0].Wait(ctx); err == nil {
+		t.Fatal("a second job came out")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(site.a.store.byUser.of("cy")) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jobs left, want 2", len(site.a.store.byUser.of("cy")))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
