@@ -60,7 +60,9 @@ type Agent struct {
 	mu        sync.Mutex
 	releasing map[string]bool // job ids being sent to a printer
 
-	disc *discovery // printer discovery (discovery.go)
+	disc          *discovery     // printer discovery (discovery.go)
+	swipe         swipeState     // swipe.go
+	readerBackoff tunnel.Backoff // server-mode re-dials; zero: cardreader's default
 }
 
 type readerListener struct {
@@ -94,6 +96,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		releasing:  map[string]bool{},
 		sess:       newSessionHolder(),
 		disc:       newDiscovery(cfg.Discovery),
+		swipe:      newSwipeState(),
 	}
 	a.relay = relayClient{session: a.sess.wait}
 	a.metrics = newMetrics(a.registry)
@@ -120,6 +123,11 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		return nil, err
 	}
 	a.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if sc, err := a.store.SiteConfig(); err != nil {
+		return nil, err
+	} else {
+		a.useSiteConfig(sc)
+	}
 	uuid, err := a.store.QueueUUID(newUUID)
 	if err != nil {
 		return nil, err
@@ -156,6 +164,9 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		if err != nil {
 			return nil, fmt.Errorf("agent: card reader %s: %w", r.model, err)
 		}
+		if r.model == cardreader.RFIDeas241 && cfg.CardReaders.RFIDeas241TLS {
+			ln = tls.NewListener(ln, a.tls) // behind a terminator: cardreader/README.md
+		}
 		a.readers = append(a.readers, readerListener{r.model, ln})
 	}
 	return a, nil
@@ -169,10 +180,12 @@ func (a *Agent) services() []service {
 		}},
 	}
 	for _, r := range a.readers {
-		l := &cardreader.Listener{Model: r.model, Handler: a.onSwipe, Logger: a.log.With("component", "cardreader")}
+		l := &cardreader.Listener{Model: r.model, Handler: a.onSwipe, Allow: a.allowReader, Logger: a.log.With("component", "cardreader")}
 		s = append(s, service{"card reader " + r.model, func(ctx context.Context) error { return l.Serve(ctx, r.ln) }})
 	}
 	s = append(s,
+		service{"card reader dialers", a.runDialers},
+		service{"swipe reports", a.sendSwipeReports},
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
@@ -201,6 +214,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		})
 	}
 	err := g.Wait()
+	a.swipe.work.Wait() // releases in flight end with ctx
 	a.log.Info("agent stopped")
 	return err
 }

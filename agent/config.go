@@ -58,6 +58,9 @@ type ReadersConfig struct {
 	ElatecTCPConv  string `json:"elatec_tcpconv"`  // default :7778
 	ElatecTCPConv2 string `json:"elatec_tcpconv2"` // default :7777
 	RFIDeas241     string `json:"rfideas_241"`     // default :2001
+	// RFIDeas241TLS serves TLS on the RF IDeas listener, for a TLS
+	// terminator in front of the reader (cardreader/README.md).
+	RFIDeas241TLS bool `json:"rfideas_241_tls,omitempty"`
 }
 
 // LogConfig sets the log level (debug, info, warn, error) and format (text, json).

@@ -28,4 +28,11 @@
 //     on the status page and at the relay, and the next swipe tries again.
 //     A raw 9100 printer that dropped a job mid-way may have printed some of
 //     its pages before the retry: raw 9100 has no way to resume.
+//   - Badge release (swipe.go) is the latency-critical path: a card the
+//     relay confirmed within cardTrustTTL (15 min) is trusted from the cache
+//     and re-checked in the background, local jobs come from an in-memory
+//     per-user index and print before the relay is asked for its own. A
+//     card removed at the relay thus releases at most once more within that
+//     window; the cache holds only hashes, so it cannot be refreshed ahead
+//     of a swipe. docs/agent-protocol.md tells the steps.
 package agent

@@ -11,6 +11,9 @@ type metrics struct {
 	uploads     prometheus.Counter
 	swipes      prometheus.Counter
 	releases    *prometheus.CounterVec
+
+	swipeOutcomes       *prometheus.CounterVec
+	swipeReportsDropped prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -26,6 +29,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		releases: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "edgeprint_agent_releases_total", Help: "Jobs sent to printers, by outcome."}, []string{"outcome"}),
 	}
+	m.swipeOutcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "edgeprint_agent_swipe_outcomes_total", Help: "Card swipes by outcome."}, []string{"outcome"})
+	m.swipeReportsDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "edgeprint_agent_swipe_reports_dropped_total", Help: "Swipe reports dropped because too many waited for the relay."})
+	reg.MustRegister(m.swipeOutcomes, m.swipeReportsDropped)
 	reg.MustRegister(m.jobsSpooled, m.spoolBytes, m.uploads, m.swipes, m.releases,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

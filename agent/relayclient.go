@@ -40,12 +40,23 @@ type Printer struct {
 	Enabled  bool   `json:"enabled"`
 }
 
-// Reader is a network card reader and the printer it releases to.
+// Reader is a network card reader and the printer it releases to, with
+// its badge-release options (readers.go).
 type Reader struct {
 	ID        string `json:"id"`
 	Model     string `json:"model"`
 	Address   string `json:"address"`
 	PrinterID string `json:"printer_id"`
+	// Mode is "client" (the reader connects; default) or "server" (the
+	// agent dials Address:Port).
+	Mode string `json:"mode,omitempty"`
+	Port int    `json:"port,omitempty"`
+	// Conversion is the reader's own card conversion chain (JSON list of
+	// cardreader steps), run after the model's.
+	Conversion json.RawMessage `json:"conversion,omitempty"`
+	// Release is "all" (default) or "oldest" (one job per swipe).
+	Release  string `json:"release,omitempty"`
+	Feedback bool   `json:"feedback,omitempty"`
 }
 
 // RelayJob is a held job as the relay lists it.

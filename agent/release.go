@@ -2,11 +2,7 @@ package agent
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/edgeprint/edgeprint/cardreader"
 )
 
 // sendTimeout bounds one job's delivery; big jobs on slow printers need long.
@@ -18,75 +14,6 @@ type heldJob struct {
 	Size             int64
 	User             User
 	local            *JobRecord
-}
-
-// onSwipe releases the held jobs of the card's owner to the printer mapped
-// to the reader that read it.
-func (a *Agent) onSwipe(ctx context.Context, s cardreader.Swipe) {
-	log := a.log.With("reader", s.Reader, "model", s.Model, "card", maskCard(s.Card))
-	a.metrics.swipes.Inc()
-	printer, err := a.printerForReader(s.Reader.String())
-	if err != nil {
-		log.Warn("swipe ignored", "err", err)
-		return
-	}
-	log = log.With("printer", printer.Name)
-	user, err := a.cardOwner(ctx, s.Card)
-	if err != nil {
-		log.Warn("swipe not released", "err", err)
-		return
-	}
-	log = log.With("user", user.Email)
-	jobs, err := a.heldJobsOf(ctx, user)
-	if err != nil {
-		log.Warn("could not list held jobs at the relay; releasing local ones", "err", err)
-	}
-	log.Info("swipe", "jobs", len(jobs))
-	for _, j := range jobs {
-		if err := a.release(ctx, j, printer); err != nil {
-			log.Error("job not printed, still held", "job", j.ID, "err", err)
-		}
-	}
-}
-
-func (a *Agent) printerForReader(addr string) (Printer, error) {
-	sc, err := a.store.SiteConfig()
-	if err != nil {
-		return Printer{}, err
-	}
-	for _, r := range sc.Readers {
-		if r.Address != addr {
-			continue
-		}
-		for _, p := range sc.Printers {
-			if p.ID == r.PrinterID {
-				if !p.Enabled {
-					return Printer{}, fmt.Errorf("printer %q is disabled", p.Name)
-				}
-				return p, nil
-			}
-		}
-		return Printer{}, fmt.Errorf("reader %s is mapped to an unknown printer", addr)
-	}
-	return Printer{}, fmt.Errorf("no reader registered at %s", addr)
-}
-
-// cardOwner asks the relay, and falls back to the cache while it is away.
-func (a *Agent) cardOwner(ctx context.Context, card string) (User, error) {
-	u, err := a.relay.lookupCard(ctx, card)
-	if err == nil {
-		if cerr := a.store.CacheCard(card, u); cerr != nil {
-			a.log.Warn("card cache", "err", cerr)
-		}
-		return u, nil
-	}
-	if errors.Is(err, errNotFound) {
-		return User{}, errors.New("unknown card")
-	}
-	if u, ok, cerr := a.store.CachedCard(card); cerr == nil && ok {
-		return u, nil
-	}
-	return User{}, fmt.Errorf("relay unreachable and card not cached: %w", err)
 }
 
 // heldJobsOf lists the user's held jobs: the local spool first, then those
@@ -132,7 +59,7 @@ func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
 func (a *Agent) claim(id string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.releasing[id] {
+	if a.releasing[id] || a.wasPrinted(id) {
 		return false
 	}
 	a.releasing[id] = true

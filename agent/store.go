@@ -45,7 +45,8 @@ var ErrJobNotFound = errors.New("agent: job not found")
 
 // Store is the agent's bbolt database.
 type Store struct {
-	db *bolt.DB
+	db     *bolt.DB
+	byUser userJobs // jobindex.go
 }
 
 // JobRecord is a spooled job. The document itself is in the spool directory,
@@ -95,6 +96,10 @@ func OpenStore(path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.buildIndex(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("agent: index jobs: %w", err)
+	}
 	return s, nil
 }
 
@@ -126,7 +131,7 @@ func (s *Store) Close() error { return s.db.Close() }
 // AddJob gives the job its IPP number and stores it; it returns once the
 // record is on disk.
 func (s *Store) AddJob(j *JobRecord) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketJobs)
 		seq, err := b.NextSequence()
 		if err != nil {
@@ -136,6 +141,10 @@ func (s *Store) AddJob(j *JobRecord) error {
 		j.Number = int(seq%(1<<31-1)) + 1
 		return putJSON(b, []byte(j.ID), j)
 	})
+	if err == nil {
+		s.byUser.add(j.User.ID, j.ID)
+	}
+	return err
 }
 
 // Job returns one job.
@@ -189,12 +198,26 @@ func (s *Store) MarkUploaded(id string) error {
 // FinishJob removes a printed job's record and queues its state report for
 // the relay, in one transaction, so the report cannot be lost.
 func (s *Store) FinishJob(r StateReport) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketJobs).Delete([]byte(r.JobID)); err != nil {
+	var user string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketJobs)
+		if v := b.Get([]byte(r.JobID)); v != nil {
+			var j struct {
+				User User `json:"user"`
+			}
+			if json.Unmarshal(v, &j) == nil {
+				user = j.User.ID
+			}
+		}
+		if err := b.Delete([]byte(r.JobID)); err != nil {
 			return err
 		}
 		return putJSON(tx.Bucket(bucketOutbox), []byte(r.JobID), r)
 	})
+	if err == nil && user != "" {
+		s.byUser.remove(user, r.JobID)
+	}
+	return err
 }
 
 // Reports returns the state reports not yet delivered.

@@ -44,7 +44,7 @@ func (a *Agent) runSession(ctx context.Context, s *tunnel.Session) {
 
 	if sc, err := a.relay.siteConfig(ctx); err != nil {
 		a.log.Warn("fetch site configuration", "err", err)
-	} else if err := a.store.SaveSiteConfig(sc); err != nil {
+	} else if err := a.applySiteConfig(sc); err != nil {
 		a.log.Error("save site configuration", "err", err)
 	} else {
 		a.reportHealthy()
@@ -75,7 +75,7 @@ func (a *Agent) tunnelHandler() http.Handler {
 			http.Error(w, `{"error":"bad configuration"}`, http.StatusBadRequest)
 			return
 		}
-		if err := a.store.SaveSiteConfig(sc); err != nil {
+		if err := a.applySiteConfig(sc); err != nil {
 			a.log.Error("save pushed configuration", "err", err)
 			http.Error(w, `{"error":"could not save"}`, http.StatusInternalServerError)
 			return

@@ -49,6 +49,7 @@ func (s *Server) agentRoutes(c *agentConn) http.Handler {
 	handle("GET /agent/v1/release", s.agentLatestRelease)
 	handle("GET /agent/v1/release/{version}/binary", s.agentReleaseBinary)
 	handle("PUT /agent/v1/printers", s.agentPutPrinters)
+	handle("POST /agent/v1/swipes", s.agentSwipe)
 	handle("/", func(w http.ResponseWriter, r *http.Request, _ store.Agent) error {
 		return errorf(http.StatusNotFound, "no such route: %s %s", r.Method, r.URL.Path)
 	})

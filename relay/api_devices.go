@@ -115,6 +115,7 @@ type readerRequest struct {
 	Model     string `json:"model"`
 	Address   string `json:"address"`
 	PrinterID string `json:"printer_id"`
+	store.ReaderOptions
 }
 
 type readerResponse struct {
@@ -122,10 +123,11 @@ type readerResponse struct {
 	Model     string `json:"model"`
 	Address   string `json:"address"`
 	PrinterID string `json:"printer_id"`
+	store.ReaderOptions
 }
 
 func toReaderResponse(rd store.Reader) readerResponse {
-	return readerResponse{ID: rd.ID, Model: rd.Model, Address: rd.Address, PrinterID: rd.PrinterID}
+	return readerResponse{ID: rd.ID, Model: rd.Model, Address: rd.Address, PrinterID: rd.PrinterID, ReaderOptions: rd.ReaderOptions}
 }
 
 func (s *Server) createReader(w http.ResponseWriter, r *http.Request, companyID string) error {
@@ -145,7 +147,11 @@ func (s *Server) createReader(w http.ResponseWriter, r *http.Request, companyID 
 	if req.PrinterID == "" {
 		return badRequest("printer_id is required")
 	}
-	rd := store.Reader{ID: newID(), CompanyID: companyID, Model: req.Model, Address: addr, PrinterID: req.PrinterID, Created: time.Now().UTC()}
+	opts, err := readerOptions(req.Model, req.ReaderOptions)
+	if err != nil {
+		return err
+	}
+	rd := store.Reader{ID: newID(), CompanyID: companyID, Model: req.Model, Address: addr, PrinterID: req.PrinterID, Created: time.Now().UTC(), ReaderOptions: opts}
 	if err := s.store.CreateReader(r.Context(), rd); errors.Is(err, store.ErrNotFound) {
 		return badRequest("printer_id: no such printer")
 	} else if err != nil {

@@ -22,6 +22,7 @@ func (s *Server) runRetention(ctx context.Context) {
 			return
 		case now := <-t.C:
 			s.sweep(ctx, now)
+			s.pruneUnknownCards(ctx, now)
 		}
 	}
 }

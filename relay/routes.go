@@ -25,6 +25,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/agents", s.api(s.listAgents))
 	mux.HandleFunc("PATCH /api/v1/agents/{id}", s.api(s.patchAgent))
 	mux.HandleFunc("POST /api/v1/agents/{id}/discover", s.api(s.discoverNow))
+	mux.HandleFunc("GET /api/v1/audit", s.api(s.listAudit))
 	// No API token: the agent's own credentials.
 	mux.HandleFunc("POST /api/v1/agents/register", s.registerAgent)
 	mux.HandleFunc("GET /api/v1/agents/tunnel", s.handleTunnel)
@@ -37,6 +38,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("POST /printers/{id}/enabled", s.consoleSetPrinterEnabled)
 	mux.HandleFunc("GET /console.css", s.stylesheet)
+	// Claiming a badge: the signed-in user's own session, never a token.
+	mux.HandleFunc("GET /cards/claim", s.claimPage)
+	mux.HandleFunc("POST /cards/claim", s.claimForm)
+	mux.HandleFunc("POST /portal/v1/cards/claim", s.claimJSON)
 	mux.HandleFunc("GET /{$}", s.home)
 
 	return securityHeaders(s.metrics.instrument(mux))

@@ -97,6 +97,8 @@ type Store interface {
 	Job(ctx context.Context, companyID, id string) (Job, error)
 	Jobs(ctx context.Context, companyID string, f JobFilter) ([]Job, error)
 	UpdateJob(ctx context.Context, companyID, id string, fn func(*Job) error) (Job, error)
+
+	SwipeStore
 }
 
 // Retention is how long a company's documents are kept.
@@ -274,6 +276,9 @@ type Reader struct {
 	Address   string    `json:"address"`
 	PrinterID string    `json:"printer_id"`
 	Created   time.Time `json:"created"`
+	// Badge release settings (swipes.go): connection mode, conversion
+	// chain, release policy and feedback.
+	ReaderOptions
 }
 
 // JobState is where a job is in its life.

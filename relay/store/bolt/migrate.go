@@ -28,6 +28,14 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{"swipe audit and unknown cards", func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketAudit, bucketUnknownCards} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
 
 // migrate applies the migrations the file lacks and bumps the version in one

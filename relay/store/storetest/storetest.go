@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"tenant isolation", testIsolation},
 		{"ordering", testOrdering},
 		{"update printer", testUpdatePrinter},
+		{"swipes and unknown cards", testSwipes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,253 @@
+package relay
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/edgeprint/edgeprint/cardreader"
+	"github.com/edgeprint/edgeprint/relay/store"
+)
+
+const (
+	// claimWindow is how long after swiping an unknown badge its holder may
+	// claim it from the console.
+	claimWindow = 10 * time.Minute
+	// maxAuditList bounds one audit page.
+	maxAuditList = 1000
+)
+
+// swipeReport is POST /agent/v1/swipes.
+type swipeReport struct {
+	Time          time.Time `json:"time"`
+	ReaderAddress string    `json:"reader_address"`
+	Model         string    `json:"model"`
+	PrinterID     string    `json:"printer_id"`
+	UserID        string    `json:"user_id"`
+	Outcome       string    `json:"outcome"`
+	Jobs          int       `json:"jobs"`
+	CardMasked    string    `json:"card_masked"`
+	// Card is sent only for outcome "unknown", so the holder can claim it.
+	Card string `json:"card,omitempty"`
+}
+
+func validOutcome(o string) bool {
+	switch o {
+	case store.SwipeReleased, store.SwipeNoJobs, store.SwipeUnknown, store.SwipeNoPrinter,
+		store.SwipeNoCard, store.SwipeDebounced, store.SwipeFailed, store.SwipeOffline:
+		return true
+	}
+	return false
+}
+
+// agentSwipe records a swipe in the audit and, for an unknown card, keeps
+// the card (sealed) for claimWindow so its holder can claim it.
+func (s *Server) agentSwipe(w http.ResponseWriter, r *http.Request, a store.Agent) error {
+	var req swipeReport
+	if err := decodeJSON(w, r, &req, false); err != nil {
+		return err
+	}
+	if !validOutcome(req.Outcome) {
+		return badRequest("outcome %q is not known", req.Outcome)
+	}
+	now := time.Now().UTC()
+	if req.Time.IsZero() || req.Time.After(now.Add(time.Minute)) {
+		req.Time = now
+	}
+	ctx := r.Context()
+	reader, err := s.readerAt(ctx, a.CompanyID, req.ReaderAddress)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	rec := store.AuditRecord{ID: newID(), CompanyID: a.CompanyID, Type: store.AuditSwipe, Time: req.Time.UTC(),
+		AgentID: a.ID, UserID: cleanText(req.UserID, 64), Outcome: req.Outcome, ReaderID: reader.ID,
+		ReaderAddress: cleanText(req.ReaderAddress, 64), PrinterID: cleanText(req.PrinterID, 64),
+		CardMasked: maskCard(cleanText(req.CardMasked, 64)), Jobs: max(req.Jobs, 0)}
+	if err := s.store.AddAudit(ctx, rec); err != nil {
+		return err
+	}
+	if req.Outcome == store.SwipeUnknown && req.Card != "" && reader.ID != "" {
+		if err := s.keepUnknownCard(ctx, a, reader, req.Card, req.Time.UTC()); err != nil {
+			return err
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// readerAt finds the company's reader at addr.
+func (s *Server) readerAt(ctx context.Context, companyID, addr string) (store.Reader, error) {
+	rs, err := s.store.Readers(ctx, companyID)
+	if err != nil {
+		return store.Reader{}, err
+	}
+	for _, rd := range rs {
+		if rd.Address == addr {
+			return rd, nil
+		}
+	}
+	return store.Reader{}, store.ErrNotFound
+}
+
+func (s *Server) keepUnknownCard(ctx context.Context, a store.Agent, reader store.Reader, card string, seen time.Time) error {
+	n, err := store.NormalizeCard(card)
+	if err != nil {
+		return badRequest("card: %v", err)
+	}
+	if _, err := s.store.UserByCard(ctx, a.CompanyID, n); err == nil {
+		return nil // claimed or added since the agent looked
+	}
+	id := s.cardHash(a.CompanyID, n)
+	sealed, err := s.keys.wrap([]byte(n), a.CompanyID, "unknown-card:"+id)
+	if err != nil {
+		return err
+	}
+	return s.store.PutUnknownCard(ctx, store.UnknownCard{ID: id, CompanyID: a.CompanyID, ReaderID: reader.ID,
+		ReaderAddress: reader.Address, AgentID: a.ID, CardHash: []byte(id), SealedCard: sealed, Masked: maskCard(n), Seen: seen})
+}
+
+// cardHash names an unknown card without revealing it: HMAC-SHA-256 under
+// a key derived from the master key, so the card space (small) cannot be
+// searched from a copy of the database alone.
+func (s *Server) cardHash(companyID, card string) string {
+	m := hmac.New(sha256.New, s.keys.derive("edgeprint unknown card hash"))
+	m.Write([]byte(companyID + "\x00" + card))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// maskCard keeps only the last four characters of a card longer than
+// four; a card the agent masked already ("****1234") keeps its tail.
+func maskCard(card string) string {
+	if rest := strings.TrimLeft(card, "*"); rest != card {
+		return "****" + rest[max(0, len(rest)-4):]
+	}
+	if len(card) <= 4 {
+		return "****"
+	}
+	return "****" + card[len(card)-4:]
+}
+
+// listAudit is GET /api/v1/audit?type=swipe&since=RFC3339&limit=N.
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, companyID string) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "type", "since", "limit", "user"); err != nil {
+		return err
+	}
+	f := store.AuditFilter{Type: q.Get("type"), UserID: q.Get("user"), Limit: maxAuditList}
+	if f.Type != "" && f.Type != store.AuditSwipe {
+		return badRequest("type must be %q", store.AuditSwipe)
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return badRequest("since must be RFC 3339")
+		}
+		f.Since = t
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxAuditList {
+			return badRequest("limit must be 1 to %d", maxAuditList)
+		}
+		f.Limit = n
+	}
+	recs, err := s.store.Audit(r.Context(), companyID, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, recs)
+	return nil
+}
+
+// Claim errors, in the user's terms.
+var (
+	errNothingToClaim = errorf(http.StatusNotFound, "no unknown badge was swiped at that reader in the last 10 minutes: swipe it again, then claim it")
+	errClaimAmbiguous = errorf(http.StatusConflict, "several unknown badges were swiped at that reader: swipe yours again and claim it at once")
+)
+
+// claimCard attaches to userID the one unknown card swiped at readerID
+// within claimWindow. The caller has proved the user's identity (a console
+// session started with their password); nothing here takes a user id from
+// the request.
+func (s *Server) claimCard(ctx context.Context, companyID, userID, readerID string, now time.Time) (string, error) {
+	if _, err := s.store.User(ctx, companyID, userID); err != nil {
+		return "", err
+	}
+	cards, err := s.store.UnknownCards(ctx, companyID, readerID, now.Add(-claimWindow))
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case len(cards) == 0:
+		return "", errNothingToClaim
+	case len(cards) > 1:
+		return "", errClaimAmbiguous
+	}
+	c := cards[0]
+	raw, err := s.keys.unwrap(c.SealedCard, companyID, "unknown-card:"+c.ID)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.store.ClaimCard(ctx, c, userID, string(raw)); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return "", errorf(http.StatusConflict, "that badge already belongs to someone")
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return "", errNothingToClaim
+		}
+		return "", err
+	}
+	_ = s.store.AddAudit(ctx, store.AuditRecord{ID: newID(), CompanyID: companyID, Type: "card_claim", Time: now,
+		UserID: userID, ReaderID: readerID, ReaderAddress: c.ReaderAddress, Outcome: "claimed", CardMasked: c.Masked})
+	s.log.Info("badge claimed", "company", companyID, "user", userID, "reader", readerID, "card", c.Masked)
+	return c.Masked, nil
+}
+
+// pruneUnknownCards drops unknown cards past the claim window; it runs
+// with the retention sweep.
+func (s *Server) pruneUnknownCards(ctx context.Context, now time.Time) {
+	if n, err := s.store.PruneUnknownCards(ctx, now.Add(-claimWindow)); err != nil && ctx.Err() == nil {
+		s.log.Error("prune unknown cards", "err", err)
+	} else if n > 0 {
+		s.log.Debug("unknown cards expired", "count", n)
+	}
+}
+
+// readerOptions checks a reader's badge-release settings.
+func readerOptions(model string, o store.ReaderOptions) (store.ReaderOptions, error) {
+	switch o.Mode {
+	case "":
+		o.Mode = store.ReaderClient
+	case store.ReaderClient, store.ReaderServer:
+	default:
+		return o, badRequest("mode must be %q or %q", store.ReaderClient, store.ReaderServer)
+	}
+	if o.Mode == store.ReaderClient && o.Port != 0 {
+		return o, badRequest("port applies to mode server only")
+	}
+	if o.Mode == store.ReaderServer && o.Port == 0 {
+		o.Port = cardreader.Models[model].Port
+	}
+	if o.Port < 0 || o.Port > 65535 {
+		return o, badRequest("port must be 1 to 65535")
+	}
+	switch o.Release {
+	case "":
+		o.Release = store.ReleaseAll
+	case store.ReleaseAll, store.ReleaseOldest:
+	default:
+		return o, badRequest("release must be %q or %q", store.ReleaseAll, store.ReleaseOldest)
+	}
+	if len(o.Conversion) > 0 {
+		if _, err := cardreader.ParseChain(o.Conversion); err != nil {
+			return o, badRequest("conversion: %v", err)
+		}
+	}
+	return o, nil
+}
