@@ -91,7 +91,6 @@ func newDeliverer(a *Agent) *deliverer {
 // the reason, and the relay is told it failed.
 func (d *deliverer) deliver(ctx context.Context, j heldJob, p Printer) error {
 	log := d.log.With("job", j.ID, "printer", p.Name)
-	d.setState(j, JobReleasing)
 	if d.cfg.blockOnError() {
 		if err := d.checker.Ready(ctx, p); err != nil {
 			return d.fail(j, p, fmt.Errorf("printer %q is not ready: %w", p.Name, err))
@@ -111,8 +110,9 @@ func (d *deliverer) deliver(ctx context.Context, j heldJob, p Printer) error {
 				break
 			}
 		}
-		d.setState(j, JobSending)
+		recorded := d.markSending(j)
 		n, err := d.sendOnce(ctx, j, p, src)
+		recorded()
 		if err == nil {
 			d.metrics.attempts.WithLabelValues(protocolLabel(p), JobPrinted).Inc()
 			d.metrics.bytes.WithLabelValues(protocolLabel(p)).Add(float64(n))
@@ -258,6 +258,24 @@ func (d *deliverer) fail(j heldJob, p Printer, err error) error {
 	}
 	d.reported()
 	return err
+}
+
+// markSending records an attempt off the path to the printer's first byte:
+// the write and its fsync run while the connection is made, so a badge
+// release does not wait for the disk. The returned func waits for the write;
+// the outcome is recorded only after it, so "sending" never overwrites it.
+// Should the agent die mid-send, the job is found "sending" on restart and
+// held again as unconfirmed.
+func (d *deliverer) markSending(j heldJob) (wait func()) {
+	if j.local == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.setState(j, JobSending)
+	}()
+	return func() { <-done }
 }
 
 func (d *deliverer) setState(j heldJob, state string) {

@@ -21,7 +21,7 @@ import (
 //	                 ↘ failed (reason) → releasing → …
 const (
 	JobHeld      = "held"
-	JobReleasing = "releasing" // claimed by a swipe; printer being checked
+	JobReleasing = "releasing" // claimed by a swipe; held by the claim map, not written to disk
 	JobSending   = "sending"   // bytes on their way to the printer
 	JobPrinted   = "printed"   // the printer (or print server) took every byte
 	JobFailed    = "failed"    // still held; Reason says why
