@@ -46,6 +46,7 @@ type Agent struct {
 	ippLn   net.Listener
 	adminLn net.Listener
 	readers []readerListener
+	panel   panel // printer panel login (panel.go)
 
 	cfgBackoff    tunnel.Backoff
 	tunnelMetrics *tunnel.Metrics
@@ -147,6 +148,9 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		}
 		a.readers = append(a.readers, readerListener{r.model, ln})
 	}
+	if err := a.openPanel(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -161,6 +165,7 @@ func (a *Agent) services() []service {
 		l := &cardreader.Listener{Model: r.model, Handler: a.onSwipe, Logger: a.log.With("component", "cardreader")}
 		s = append(s, service{"card reader " + r.model, func(ctx context.Context) error { return l.Serve(ctx, r.ln) }})
 	}
+	s = append(s, a.panelServices()...)
 	return append(s,
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
@@ -211,6 +216,7 @@ func (a *Agent) close() {
 	for _, r := range a.readers {
 		r.ln.Close()
 	}
+	a.closePanel()
 	if a.store != nil {
 		a.store.Close()
 	}

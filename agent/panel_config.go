@@ -1,0 +1,44 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/edgeprint/edgeprint/eipauth"
+)
+
+// PanelConfig is printer panel login (eipauth): Convenience Authentication
+// for MFPs and single sign-on for their panel apps, both HTTPS with the
+// agent's certificate.
+type PanelConfig struct {
+	ConvenienceAuthListen string `json:"convenience_auth_listen"` // default :15042; "off"
+	SSOListen             string `json:"sso_listen"`              // default :15043; "off"
+	// Path is where printers post; /public/dce/xeroxvalidation/convauth,
+	// the Xerox default, is always served too. Default /convauth.
+	Path string `json:"path"`
+	// Title and Prompt are shown on the blocking screen.
+	Title  string `json:"title,omitempty"`
+	Prompt string `json:"prompt,omitempty"`
+	// AutoRelease overrides the company's auto_release setting for this
+	// site when set: true sends a user's held jobs on panel login.
+	AutoRelease *bool `json:"auto_release,omitempty"`
+}
+
+func defaultPanelConfig() PanelConfig {
+	return PanelConfig{ConvenienceAuthListen: ":15042", SSOListen: ":15043", Path: eipauth.DefaultPath}
+}
+
+func (c PanelConfig) validate() []error {
+	var errs []error
+	if err := checkListen(c.ConvenienceAuthListen); err != nil {
+		errs = append(errs, fmt.Errorf("panel.convenience_auth_listen: %w", err))
+	}
+	if err := checkListen(c.SSOListen); err != nil {
+		errs = append(errs, fmt.Errorf("panel.sso_listen: %w", err))
+	}
+	if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, " {}") {
+		errs = append(errs, errors.New("panel.path must be an absolute URL path"))
+	}
+	return errs
+}
