@@ -14,6 +14,7 @@ type companyResponse struct {
 	AuthType  string          `json:"auth_type"`
 	// DefaultDomain is the directory domain of logins without one.
 	DefaultDomain string `json:"default_domain,omitempty"`
+	AutoRelease   bool   `json:"auto_release"`
 }
 
 type companyPatch struct {
@@ -23,10 +24,12 @@ type companyPatch struct {
 	// How the company's users sign in (directory.go).
 	AuthType      *string `json:"auth_type"`
 	DefaultDomain *string `json:"default_domain"`
+
+	AutoRelease *bool `json:"auto_release"` // portal_unlock.go
 }
 
 func toCompanyResponse(c store.Company) companyResponse {
-	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType, DefaultDomain: c.DefaultDomain}
+	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType, DefaultDomain: c.DefaultDomain, AutoRelease: c.AutoRelease}
 }
 
 func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, companyID string) error {
@@ -60,6 +63,7 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID 
 	}
 	c, err := s.store.UpdateCompany(r.Context(), companyID, func(c *store.Company) error {
 		applyAuthPatch(c, req)
+		applyPanelPatch(c, req)
 		if req.Name != nil {
 			c.Name = name
 		}

@@ -33,6 +33,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /console.css", s.stylesheet)
+	mux.HandleFunc("POST /portal/unlock", s.portalUnlockHandler)
 	mux.HandleFunc("GET /{$}", s.home)
 
 	return securityHeaders(s.metrics.instrument(mux))

@@ -142,6 +142,10 @@ type Company struct {
 	// DefaultDomain is the directory domain of logins that name none
 	// (AuthLDAP).
 	DefaultDomain string `json:"default_domain,omitempty"`
+
+	// AutoRelease sends a user's held jobs to the printer they log in at
+	// on its panel (eipauth).
+	AutoRelease bool `json:"auto_release,omitempty"`
 }
 
 // User is a person who prints; Admin users also manage their company.
