@@ -20,6 +20,9 @@ func TestLoadConfig(t *testing.T) {
 		{"ipp off", `{"data_dir": "` + dir + `", "ipp": {"listen": "off"}}`, "cannot be off"},
 		{"bad level", `{"data_dir": "` + dir + `", "log": {"level": "loud"}}`, "log.level"},
 		{"trailing junk", `{"data_dir": "` + dir + `"} {}`, "trailing data"},
+		{"panel off", `{"data_dir": "` + dir + `", "panel": {"convenience_auth_listen": "off", "sso_listen": "off"}}`, ""},
+		{"bad panel listen", `{"data_dir": "` + dir + `", "panel": {"sso_listen": "15043"}}`, "panel.sso_listen"},
+		{"relative panel path", `{"data_dir": "` + dir + `", "panel": {"path": "convauth"}}`, "panel.path"},
 		{"half a certificate", `{"data_dir": "` + dir + `", "ipp": {"cert_file": "/x.crt"}}`, "go together"},
 	}
 	for _, tc := range tests {
