@@ -10,7 +10,6 @@ import (
 	"net/http"
 
 	"github.com/edgeprint/edgeprint/eipauth"
-	"github.com/edgeprint/edgeprint/ipp"
 )
 
 // autoReleaseQueue bounds logins waiting for their jobs to be sent; a login
@@ -41,6 +40,7 @@ func (a *Agent) openPanel() error {
 		Title: cfg.Title, Prompt: cfg.Prompt,
 		PortalURL: a.id.RelayURL,
 		Metrics:   eipauth.NewMetrics(a.registry),
+		Audit:     a.audit,
 		Logger:    a.log.With("component", "panel"),
 	})
 	var err error
@@ -210,9 +210,11 @@ func (b panelBackend) PrinterFor(key string) (eipauth.Printer, error) {
 	return eipauth.Printer{}, eipauth.ErrUnknownPrinter
 }
 
+// Authenticate is the print queue's check (relay account or LDAP through
+// the relay), without its audit line: eipauth audits panel logins.
 func (b panelBackend) Authenticate(ctx context.Context, username, password string) (eipauth.User, error) {
-	u, err := b.a.Authenticate(ctx, username, password)
-	if errors.Is(err, ipp.ErrUnauthorized) {
+	u, err := b.a.relay.authenticate(ctx, username, password)
+	if errors.Is(err, errRejected) || errors.Is(err, errNotFound) {
 		return eipauth.User{}, eipauth.ErrDenied
 	}
 	if err != nil {
