@@ -12,29 +12,30 @@ import (
 	"github.com/edgeprint/edgeprint/eipauth"
 )
 
-// autoReleaseQueue bounds logins waiting for their jobs to be sent; a login
-// beyond it is still accepted, its jobs stay held.
-const autoReleaseQueue = 64
+// panelQueue bounds panel work waiting for the worker (auto-releases,
+// calls to printers); a login beyond it is still accepted, its jobs stay
+// held.
+const panelQueue = 64
 
 // panel is the agent's printer panel login: the eipauth service, its two
-// listeners and the auto-release worker's queue.
+// listeners, the client for calls to printers and the worker's queue.
 type panel struct {
-	svc    *eipauth.Service
-	convLn net.Listener // nil when off
-	ssoLn  net.Listener // nil when off
-	auto   chan autoRelease
-}
-
-type autoRelease struct {
-	user    eipauth.User
-	printer eipauth.Printer
+	svc     *eipauth.Service
+	convLn  net.Listener           // nil when off
+	ssoLn   net.Listener           // nil when off
+	printer *eipauth.PrinterClient // nil without panel.printer_admin
+	work    chan func(context.Context)
 }
 
 // openPanel builds the eipauth service and binds its listeners.
 func (a *Agent) openPanel() error {
 	cfg := a.cfg.Panel
 	b := panelBackend{a}
-	a.panel.auto = make(chan autoRelease, autoReleaseQueue)
+	var err error
+	a.panel.work = make(chan func(context.Context), panelQueue)
+	if a.panel.printer, err = newPrinterClient(cfg.PrinterAdmin); err != nil {
+		return err
+	}
 	a.panel.svc = eipauth.New(eipauth.Config{
 		Printers: b, Authenticator: b, Cards: b, Jobs: b, Releaser: b,
 		Title: cfg.Title, Prompt: cfg.Prompt,
@@ -43,7 +44,6 @@ func (a *Agent) openPanel() error {
 		Audit:     a.audit,
 		Logger:    a.log.With("component", "panel"),
 	})
-	var err error
 	if cfg.ConvenienceAuthListen != Off {
 		if a.panel.convLn, err = net.Listen("tcp", cfg.ConvenienceAuthListen); err != nil {
 			return fmt.Errorf("agent: convenience authentication: %w", err)
@@ -73,7 +73,7 @@ func (a *Agent) panelServices() []service {
 			return eipauth.Serve(ctx, ln, a.tls, h, log)
 		}})
 	}
-	return append(s, service{"auto-release", a.autoReleaseLoop})
+	return append(s, service{"panel worker", a.panelWorker})
 }
 
 func (a *Agent) closePanel() {
@@ -103,16 +103,26 @@ func (a *Agent) SSOURL() string {
 // Panel is the agent's panel login service (status and tests).
 func (a *Agent) Panel() *eipauth.Service { return a.panel.svc }
 
-// autoReleaseLoop sends the held jobs of users who logged in at a panel,
-// one login at a time, until ctx ends.
-func (a *Agent) autoReleaseLoop(ctx context.Context) error {
+// panelWorker runs queued panel work (auto-releases, calls to printers)
+// one at a time until ctx ends.
+func (a *Agent) panelWorker(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case r := <-a.panel.auto:
-			a.releaseAll(ctx, r.user, r.printer)
+		case f := <-a.panel.work:
+			f(ctx)
 		}
+	}
+}
+
+// queuePanel queues f for the worker; false when the queue is full.
+func (a *Agent) queuePanel(f func(context.Context)) bool {
+	select {
+	case a.panel.work <- f:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -179,6 +189,7 @@ func (a *Agent) serveUnlock(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	switch {
 	case err == nil:
+		a.pushLogin(req.PrinterID, u)
 		w.WriteHeader(http.StatusNoContent)
 	case errors.Is(err, eipauth.ErrUnknownPrinter):
 		http.Error(w, `{"error":"this agent does not serve that printer"}`, http.StatusNotFound)
@@ -310,9 +321,7 @@ func (b panelBackend) AutoRelease(u eipauth.User, p eipauth.Printer) {
 	if !b.a.autoReleaseOn() {
 		return
 	}
-	select {
-	case b.a.panel.auto <- autoRelease{u, p}:
-	default:
-		b.a.log.Warn("auto-release queue full; jobs stay held", "printer", p.Name, "user", u.Email)
+	if !b.a.queuePanel(func(ctx context.Context) { b.a.releaseAll(ctx, u, p) }) {
+		b.a.log.Warn("panel queue full; jobs stay held", "printer", p.Name, "user", u.Email)
 	}
 }

@@ -23,6 +23,8 @@ type PanelConfig struct {
 	// AutoRelease overrides the company's auto_release setting for this
 	// site when set: true sends a user's held jobs on panel login.
 	AutoRelease *bool `json:"auto_release,omitempty"`
+	// PrinterAdmin enables the agent's calls to printers (panel_printer.go).
+	PrinterAdmin *PrinterAdminConfig `json:"printer_admin,omitempty"`
 }
 
 func defaultPanelConfig() PanelConfig {
@@ -40,5 +42,5 @@ func (c PanelConfig) validate() []error {
 	if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, " {}") {
 		errs = append(errs, errors.New("panel.path must be an absolute URL path"))
 	}
-	return errs
+	return append(errs, c.PrinterAdmin.validate()...)
 }

@@ -80,6 +80,7 @@ func (a *Agent) tunnelHandler() http.Handler {
 	})
 	mux.HandleFunc("POST /relay/v1/ldap/authenticate", a.serveDirectoryLogin)
 	mux.HandleFunc("POST /relay/v1/unlock", a.serveUnlock)
+	mux.HandleFunc("POST /relay/v1/panel/logout", a.serveForceLogout)
 	return mux
 }
 
