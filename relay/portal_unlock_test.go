@@ -176,3 +176,44 @@ func TestPortalUnlock(t *testing.T) {
 		}
 	})
 }
+
+func TestPanelLogoutAPI(t *testing.T) {
+	dir := t.TempDir()
+	acme := initTenant(t, dir, "ACME")
+	beta := initTenant(t, dir, "BETA")
+	r := startRelay(t, dir)
+	var printer struct{ ID string }
+	r.call(t, "POST", "/api/v1/printers", acme.token, map[string]any{"name": "Lobby MFP", "address": "10.0.0.5", "protocol": "raw9100"}, 201, &printer)
+	r.call(t, "POST", "/api/v1/printers/"+printer.ID+"/logout", acme.token, nil, http.StatusServiceUnavailable, nil)
+
+	var mu sync.Mutex
+	var got []string
+	c := registerTestAgent(t, r, acme, "HQ-PC")
+	sess, err := dialTunnel(t.Context(), r, c.id, c.secret, c.machine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /relay/v1/panel/logout", func(w http.ResponseWriter, req *http.Request) {
+		var body struct {
+			PrinterID string `json:"printer_id"`
+		}
+		json.NewDecoder(req.Body).Decode(&body)
+		mu.Lock()
+		got = append(got, body.PrinterID)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	served := make(chan struct{})
+	go func() { _ = sess.Serve(mux); close(served) }()
+	t.Cleanup(func() { _ = sess.Close(); <-served })
+	(&testAgent{id: c.id, sess: sess}).call(t, "GET", "/agent/v1/config", nil, http.StatusOK, nil)
+
+	r.call(t, "POST", "/api/v1/printers/"+printer.ID+"/logout", acme.token, nil, http.StatusNoContent, nil)
+	r.call(t, "POST", "/api/v1/printers/"+printer.ID+"/logout", beta.token, nil, http.StatusNotFound, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != printer.ID {
+		t.Fatalf("agent got %v", got)
+	}
+}

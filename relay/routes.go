@@ -17,6 +17,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/users", s.api(s.listUsers))
 	mux.HandleFunc("POST /api/v1/printers", s.api(s.createPrinter))
 	mux.HandleFunc("GET /api/v1/printers", s.api(s.listPrinters))
+	mux.HandleFunc("POST /api/v1/printers/{id}/logout", s.api(s.panelLogout))
 	mux.HandleFunc("POST /api/v1/readers", s.api(s.createReader))
 	mux.HandleFunc("GET /api/v1/readers", s.api(s.listReaders))
 	mux.HandleFunc("GET /api/v1/jobs", s.api(s.listJobs))
