@@ -248,7 +248,7 @@ func (a *Agent) listeners() []Listener {
 	for _, r := range a.readers {
 		out = append(out, Listener{"card reader " + r.model, r.ln.Addr().String()})
 	}
-	return out
+	return append(out, a.panelListeners()...)
 }
 
 // advertisedAddr is host:port clients use: the bound address, or this

@@ -100,6 +100,17 @@ func (a *Agent) SSOURL() string {
 	return "https://" + a.advertisedAddr(a.panel.ssoLn)
 }
 
+func (a *Agent) panelListeners() []Listener {
+	var out []Listener
+	if ln := a.panel.convLn; ln != nil {
+		out = append(out, Listener{"convenience authentication", ln.Addr().String()})
+	}
+	if ln := a.panel.ssoLn; ln != nil {
+		out = append(out, Listener{"panel sso", ln.Addr().String()})
+	}
+	return out
+}
+
 // Panel is the agent's panel login service (status and tests).
 func (a *Agent) Panel() *eipauth.Service { return a.panel.svc }
 
