@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,35 @@ func TestLoadConfig(t *testing.T) {
 				}
 				if cfg.IPP.Listen != ":631" || cfg.Admin.Listen != "127.0.0.1:9631" {
 					t.Fatalf("defaults not applied: %+v", cfg)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestPanelConfig(t *testing.T) {
+	admin := &PrinterAdminConfig{Username: "admin", Password: "pw"}
+	tests := []struct {
+		name    string
+		c       PanelConfig
+		wantErr string
+	}{
+		{"defaults", defaultPanelConfig(), ""},
+		{"app without admin", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", AppURL: "https://x/app"}, "needs panel.printer_admin"},
+		{"app over http", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", AppURL: "http://x/app", PrinterAdmin: admin}, "https URL"},
+		{"admin without password", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", PrinterAdmin: &PrinterAdminConfig{Username: "a"}}, "username and password"},
+		{"app with admin", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", AppURL: "https://x/app", PrinterAdmin: admin}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := errors.Join(tc.c.validate()...)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
 				}
 				return
 			}

@@ -73,7 +73,11 @@ func (a *Agent) panelServices() []service {
 			return eipauth.Serve(ctx, ln, a.tls, h, log)
 		}})
 	}
-	return append(s, service{"panel worker", a.panelWorker})
+	s = append(s, service{"panel worker", a.panelWorker})
+	if a.panel.printer != nil && a.cfg.Panel.AppURL != "" {
+		s = append(s, service{"panel app registration", a.registrationLoop})
+	}
+	return s
 }
 
 func (a *Agent) closePanel() {

@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/edgeprint/edgeprint/eipauth"
@@ -25,6 +26,9 @@ type PanelConfig struct {
 	AutoRelease *bool `json:"auto_release,omitempty"`
 	// PrinterAdmin enables the agent's calls to printers (panel_printer.go).
 	PrinterAdmin *PrinterAdminConfig `json:"printer_admin,omitempty"`
+	// AppURL is the panel app the agent registers on every enabled printer
+	// (needs PrinterAdmin); a changed URL replaces the registration.
+	AppURL string `json:"app_url,omitempty"`
 }
 
 func defaultPanelConfig() PanelConfig {
@@ -41,6 +45,14 @@ func (c PanelConfig) validate() []error {
 	}
 	if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, " {}") {
 		errs = append(errs, errors.New("panel.path must be an absolute URL path"))
+	}
+	if c.AppURL != "" {
+		if u, err := url.Parse(c.AppURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, errors.New("panel.app_url must be an https URL"))
+		}
+		if c.PrinterAdmin == nil {
+			errs = append(errs, errors.New("panel.app_url needs panel.printer_admin to register the app"))
+		}
 	}
 	return append(errs, c.PrinterAdmin.validate()...)
 }

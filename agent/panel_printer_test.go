@@ -107,3 +107,33 @@ func TestForceLogoutFromRelay(t *testing.T) {
 		})
 	}
 }
+
+func TestPanelAppRegistration(t *testing.T) {
+	a, fake := printerAgent(t, "pw")
+	a.cfg.DataDir = t.TempDir()
+	a.cfg.Site = "HQ"
+	ctx := t.Context()
+	a.cfg.Panel.AppURL = "https://agent.acme.example:15043/app/v1"
+	a.reconcileRegistrations(ctx)
+	a.reconcileRegistrations(ctx) // unchanged: no call
+	first := fake.Registrations()
+	if len(first) != 1 || len(fake.Calls()) != 1 {
+		t.Fatalf("registrations %v after %d calls", first, len(fake.Calls()))
+	}
+	a.cfg.Panel.AppURL = "https://agent.acme.example:15043/app/v2"
+	a.reconcileRegistrations(ctx)
+	second := fake.Registrations()
+	if len(second) != 1 || second[a.panelApp().Checksum()] != "HQ Secure Print" {
+		t.Fatalf("registrations after the app changed: %v", second)
+	}
+	sc, _ := a.store.SiteConfig()
+	sc.Printers[0].Enabled = false
+	a.store.SaveSiteConfig(sc)
+	a.reconcileRegistrations(ctx)
+	if regs := fake.Registrations(); len(regs) != 0 {
+		t.Fatalf("registrations on a disabled printer: %v", regs)
+	}
+	if regs, _ := a.loadRegistrations(); len(regs) != 0 {
+		t.Fatalf("remembered %v", regs)
+	}
+}
