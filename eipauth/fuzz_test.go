@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/edgeprint/edgeprint/eipauth"
@@ -71,6 +72,32 @@ func FuzzConvAuth(f *testing.F) {
 			}
 		default:
 			t.Fatalf("status %d", rec.Code)
+		}
+	})
+}
+
+// FuzzSSOToken: no token but a signed one gets anything but 401/403.
+func FuzzSSOToken(f *testing.F) {
+	for _, s := range []string{"", ".", "a.b", "eyJ1Ijp7fX0.AAAA", "Bearer x", strings.Repeat("A", 5000) + "." + "B"} {
+		f.Add(s)
+	}
+	b := newBackend()
+	svc := eipauth.New(eipauth.Config{Printers: b, Authenticator: b, Cards: b, Jobs: b})
+	h := svc.SSOHandler()
+	f.Fuzz(func(t *testing.T, token string) {
+		for _, path := range []string{"/sso/v1/jobs", "/sso/v1/jobs/j-a1/release"} {
+			method := "GET"
+			if strings.HasSuffix(path, "release") {
+				method = "POST"
+			}
+			req := httptest.NewRequest(method, path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.RemoteAddr = "127.0.0.1:4000"
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized && rec.Code != http.StatusForbidden {
+				t.Fatalf("%s %s with %q: %d", method, path, token, rec.Code)
+			}
 		}
 	})
 }
