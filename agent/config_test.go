@@ -58,6 +58,8 @@ func TestPanelConfig(t *testing.T) {
 		{"app without admin", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", AppURL: "https://x/app"}, "needs panel.printer_admin"},
 		{"app over http", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", AppURL: "http://x/app", PrinterAdmin: admin}, "https URL"},
 		{"admin without password", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", PrinterAdmin: &PrinterAdminConfig{Username: "a"}}, "username and password"},
+		{"bad override_from", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", OverrideFrom: []string{"10.0.0.0/33"}}, "override_from"},
+		{"override_from", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", OverrideFrom: []string{"10.0.0.0/8", "192.0.2.1"}}, ""},
 		{"app with admin", PanelConfig{ConvenienceAuthListen: Off, SSOListen: Off, Path: "/c", AppURL: "https://x/app", PrinterAdmin: admin}, ""},
 	}
 	for _, tc := range tests {

@@ -31,18 +31,22 @@ type panel struct {
 func (a *Agent) openPanel() error {
 	cfg := a.cfg.Panel
 	b := panelBackend{a}
-	var err error
 	a.panel.work = make(chan func(context.Context), panelQueue)
+	overrideFrom, err := cfg.overrideFrom()
+	if err != nil {
+		return err
+	}
 	if a.panel.printer, err = newPrinterClient(cfg.PrinterAdmin); err != nil {
 		return err
 	}
 	a.panel.svc = eipauth.New(eipauth.Config{
 		Printers: b, Authenticator: b, Cards: b, Jobs: b, Releaser: b,
 		Title: cfg.Title, Prompt: cfg.Prompt,
-		PortalURL: a.id.RelayURL,
-		Metrics:   eipauth.NewMetrics(a.registry),
-		Audit:     a.audit,
-		Logger:    a.log.With("component", "panel"),
+		OverrideFrom: overrideFrom,
+		PortalURL:    a.id.RelayURL,
+		Metrics:      eipauth.NewMetrics(a.registry),
+		Audit:        a.audit,
+		Logger:       a.log.With("component", "panel"),
 	})
 	if cfg.ConvenienceAuthListen != Off {
 		if a.panel.convLn, err = net.Listen("tcp", cfg.ConvenienceAuthListen); err != nil {

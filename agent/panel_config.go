@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -26,6 +27,10 @@ type PanelConfig struct {
 	AutoRelease *bool `json:"auto_release,omitempty"`
 	// PrinterAdmin enables the agent's calls to printers (panel_printer.go).
 	PrinterAdmin *PrinterAdminConfig `json:"printer_admin,omitempty"`
+	// OverrideFrom are the addresses or CIDR ranges (a NAT gateway, a
+	// proxy) allowed to name the printer with X-Edgeprint-Printer or
+	// PrinterId; loopback only when empty.
+	OverrideFrom []string `json:"override_from,omitempty"`
 	// AppURL is the panel app the agent registers on every enabled printer
 	// (needs PrinterAdmin); a changed URL replaces the registration.
 	AppURL string `json:"app_url,omitempty"`
@@ -33,6 +38,23 @@ type PanelConfig struct {
 
 func defaultPanelConfig() PanelConfig {
 	return PanelConfig{ConvenienceAuthListen: ":15042", SSOListen: ":15043", Path: eipauth.DefaultPath}
+}
+
+// overrideFrom parses OverrideFrom; nil when empty (loopback only).
+func (c PanelConfig) overrideFrom() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.OverrideFrom {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("panel.override_from: %q is not an address or CIDR range", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func (c PanelConfig) validate() []error {
@@ -45,6 +67,9 @@ func (c PanelConfig) validate() []error {
 	}
 	if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, " {}") {
 		errs = append(errs, errors.New("panel.path must be an absolute URL path"))
+	}
+	if _, err := c.overrideFrom(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.AppURL != "" {
 		if u, err := url.Parse(c.AppURL); err != nil || u.Scheme != "https" || u.Host == "" {

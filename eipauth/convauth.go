@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -84,7 +85,7 @@ func (s *Service) serveSOAP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Metrics.requests.WithLabelValues(metricOp(m.Operation)).Inc()
-	key := printerKey(r, m)
+	key := s.printerKey(r, m)
 	p, err := s.cfg.Printers.PrinterFor(key)
 	if err != nil {
 		log.Warn("convenience authentication from an unknown printer", "printer", key, "operation", m.Operation)
@@ -126,22 +127,43 @@ func metricOp(op string) string {
 	return op
 }
 
-// printerKey is the explicit override (header, then element), else the
-// request's source address.
-func printerKey(r *http.Request, m *Message) string {
-	if k := strings.TrimSpace(r.Header.Get(PrinterHeader)); k != "" {
-		return k
-	}
-	if m != nil {
-		if k := m.Get("PrinterId"); k != "" {
-			return k
-		}
-	}
+// printerKey is the request's source address, or the explicit override
+// (header, then element) when the source may give one (OverrideFrom): an
+// override from anywhere would let any host act as any printer.
+func (s *Service) printerKey(r *http.Request, m *Message) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	override := strings.TrimSpace(r.Header.Get(PrinterHeader))
+	if override == "" && m != nil {
+		override = m.Get("PrinterId")
+	}
+	if override == "" {
+		return host
+	}
+	if !s.overrideAllowed(host) {
+		s.log.Debug("printer override ignored from this address", "remote", host, "override", override)
+		return host
+	}
+	return override
+}
+
+func (s *Service) overrideAllowed(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	if s.cfg.OverrideFrom == nil {
+		return ip.IsLoopback()
+	}
+	for _, p := range s.cfg.OverrideFrom {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) screen(p Printer) []Field {
@@ -172,8 +194,10 @@ func (s *Service) validate(w http.ResponseWriter, r *http.Request, m *Message, p
 		s.fault(w, m.Version, FaultSender, "no such session: start one with "+OpInit)
 		return
 	}
-	if sess.state == StateLoggedIn {
-		s.accept(w, m, sess, sess.user)
+	card := m.Get("BadgeNumber", "CardNumber", "CardId")
+	name := m.Get("UserName", "UserId")
+	if sess.state == StateLoggedIn && card == "" && name == "" {
+		s.accept(w, m, sess, sess.user) // the printer asks again
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), validateTimeout)
@@ -183,8 +207,6 @@ func (s *Service) validate(w http.ResponseWriter, r *http.Request, m *Message, p
 		u   User
 		err error
 	)
-	card := m.Get("BadgeNumber", "CardNumber", "CardId")
-	name := m.Get("UserName", "UserId")
 	switch {
 	case card != "":
 		ev.Method, ev.User = "badge", maskCard(card)
@@ -219,7 +241,11 @@ func (s *Service) validate(w http.ResponseWriter, r *http.Request, m *Message, p
 	if !s.sessions.login(p.ID, sess.id, u, ev.Method) {
 		ev.Result = "denied"
 		s.audit(ev)
-		s.fault(w, m.Version, FaultSender, "the session ended or another user logged in")
+		s.fault(w, m.Version, FaultSender, "the session ended or another user is logged in")
+		return
+	}
+	if sess.state == StateLoggedIn {
+		s.accept(w, m, sess, u) // the same user again: nothing more to do
 		return
 	}
 	ev.Result = "accepted"

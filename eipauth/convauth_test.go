@@ -3,6 +3,7 @@ package eipauth_test
 import (
 	"errors"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -70,6 +71,12 @@ func TestPanelLogin(t *testing.T) {
 						if st, u := svc.SessionState(p1.ID); st != eipauth.StateLoggedIn || u.ID != alice.ID {
 							t.Fatalf("state = %s %s", st, u.ID)
 						}
+						if other, _ := p.Badge(ctx, "2002"); other.Fault == "" {
+							t.Fatalf("another badge on a logged-in session: %+v", other.Fields)
+						}
+						if again, _ := p.Poll(ctx); again.Fields["Result"] != "Accept" || again.Fields["UserId"] != alice.ID {
+							t.Fatalf("asking again: %+v", again.Fields)
+						}
 						c, _ := p.Continue(ctx)
 						if c.Fields["Result"] != "Continue" {
 							t.Fatalf("continue: %+v", c.Fields)
@@ -104,8 +111,9 @@ func TestPanelLogin(t *testing.T) {
 			accepted++
 		}
 	}
-	if denied != 8 || accepted != 8 {
-		t.Errorf("audit: %d denied, %d accepted, want 8 and 8", denied, accepted)
+	// 8 wrong badges or passwords, 8 badges of another user on a logged-in session.
+	if denied != 16 || accepted != 8 {
+		t.Errorf("audit: %d denied, %d accepted, want 16 and 8", denied, accepted)
 	}
 }
 
@@ -267,6 +275,21 @@ func TestPrinterIdentity(t *testing.T) {
 		}
 		if st, _ := svc.SessionState(p1.ID); st != eipauth.StateIdle {
 			t.Fatalf("p1: %s", st)
+		}
+	})
+	t.Run("override from a host that may not give one", func(t *testing.T) {
+		// 10.9.9.9 is not loopback: its override is ignored, and it is
+		// no printer.
+		p := panel("https://agent/convauth", inProcess(h, "10.9.9.9:5000"), false)
+		p.PrinterID = p1.ID
+		if a, _ := p.Init(ctx); a.Fault == "" {
+			t.Fatalf("a stranger acted as p1: %+v", a)
+		}
+		trusted := eipauth.New(eipauth.Config{Printers: newBackend(), OverrideFrom: []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")}})
+		p = panel("https://agent/convauth", inProcess(trusted.ConvAuthHandler(""), "10.9.9.9:5000"), false)
+		p.PrinterID = p1.ID
+		if a, _ := p.Init(ctx); a.Fields["SessionId"] == "" {
+			t.Fatalf("override from OverrideFrom refused: %+v", a)
 		}
 	})
 	t.Run("override element", func(t *testing.T) {

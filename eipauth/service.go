@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -92,6 +93,10 @@ type Config struct {
 	Audit func(Event)
 	// Title and Prompt are shown on the blocking screen; defaults below.
 	Title, Prompt string
+	// OverrideFrom are the source addresses that may name the printer
+	// explicitly (PrinterHeader or PrinterId): a NAT gateway or a proxy in
+	// front of printers. nil allows loopback only.
+	OverrideFrom []netip.Prefix
 	// PortalURL is where users type unlock codes, shown in the prompt.
 	PortalURL string
 	Metrics   *Metrics

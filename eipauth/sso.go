@@ -119,7 +119,7 @@ func (s *Service) SSOHandler() http.Handler {
 func (s *Service) ssoSession(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Metrics.requests.WithLabelValues("sso_session").Inc()
 	ev := Event{Interface: "sso", Method: "token", Remote: r.RemoteAddr}
-	p, err := s.cfg.Printers.PrinterFor(printerKey(r, nil))
+	p, err := s.cfg.Printers.PrinterFor(s.printerKey(r, nil))
 	if err != nil {
 		ev.Result = "denied"
 		s.audit(ev)
@@ -154,7 +154,7 @@ func (s *Service) withToken(h tokenHandler) http.HandlerFunc {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Authorization: Bearer <token> required"})
 			return
 		}
-		p, err := s.cfg.Printers.PrinterFor(printerKey(r, nil))
+		p, err := s.cfg.Printers.PrinterFor(s.printerKey(r, nil))
 		if err != nil {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "not an enabled printer of this agent"})
 			return
