@@ -1,11 +1,14 @@
 package eipauth_test
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -338,5 +341,42 @@ func TestFaults(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 500 {
 		t.Fatalf("GET: %d", resp.StatusCode)
+	}
+}
+
+// TestUnknownElementsLogged: elements the server does not know are logged
+// with their values so a real printer's fields can be captured.
+func TestUnknownElementsLogged(t *testing.T) {
+	var logs syncBuf
+	svc := eipauth.New(eipauth.Config{Printers: newBackend(),
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	p := panel("https://agent/convauth", inProcess(svc.ConvAuthHandler(""), "127.0.0.1:5000"), true)
+	if a, _ := p.Call(t.Context(), "InitAuthenticationSession", "DeviceName", "MFP", "FirmwareLevel", "71.2.3"); a.Fields["SessionId"] == "" {
+		t.Fatalf("%+v", a)
+	}
+	p.Call(t.Context(), "GetDeviceQuota", "UserName", "x")
+	out := logs.String()
+	if !strings.Contains(out, "unknown SOAP elements") || !strings.Contains(out, "firmwarelevel=71.2.3") || strings.Contains(out, "devicename=") {
+		t.Fatalf("unknown element not logged as expected:\n%s", out)
+	}
+	if !strings.Contains(out, "unknown SOAP operation") || !strings.Contains(out, "GetDeviceQuota") {
+		t.Fatalf("unknown operation not logged:\n%s", out)
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func BenchmarkParse(b *testing.B) {
+	body := []byte(soapSeeds[1])
+	for b.Loop() {
+		if _, err := eipauth.Parse(bytes.NewReader(body), "application/soap+xml"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
