@@ -39,6 +39,13 @@ func TestPanelLogin(t *testing.T) {
 	if !strings.HasPrefix(info.ConvenienceAuthURL, "https://127.0.0.1:") || !strings.HasPrefix(info.SSOURL, "https://127.0.0.1:") {
 		t.Fatalf("demo.json URLs: %q %q", info.ConvenienceAuthURL, info.SSOURL)
 	}
+	var onDisk map[string]any
+	if data, err := os.ReadFile(filepath.Join(o.Dir, "demo.json")); err != nil || json.Unmarshal(data, &onDisk) != nil {
+		t.Fatalf("demo.json: %v", err)
+	}
+	if onDisk["convenience_auth_url"] != info.ConvenienceAuthURL || onDisk["sso_url"] != info.SSOURL {
+		t.Fatalf("demo.json lists %v and %v", onDisk["convenience_auth_url"], onDisk["sso_url"])
+	}
 	waitFor(t, ctx, "agent connected to the relay", func() bool { return d.AgentStatus().RelayConnected })
 	api := testAPI{t: t, info: info}
 	patchCompany(t, ctx, info, `{"auto_release": true}`)
