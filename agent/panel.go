@@ -177,6 +177,10 @@ func (a *Agent) printerByID(id string) (Printer, error) {
 	return Printer{}, eipauth.ErrUnknownPrinter
 }
 
+// AutoReleaseOn reports whether a panel login sends the user's held jobs
+// (status and tests).
+func (a *Agent) AutoReleaseOn() bool { return a.autoReleaseOn() }
+
 // autoReleaseOn is the site's override, else the company's setting.
 func (a *Agent) autoReleaseOn() bool {
 	if o := a.cfg.Panel.AutoRelease; o != nil {

@@ -49,6 +49,7 @@ func TestPanelLogin(t *testing.T) {
 	waitFor(t, ctx, "agent connected to the relay", func() bool { return d.AgentStatus().RelayConnected })
 	api := testAPI{t: t, info: info}
 	patchCompany(t, ctx, info, `{"auto_release": true}`)
+	waitFor(t, ctx, "auto-release setting at the agent", d.agent.AutoReleaseOn)
 
 	// The client pins the agent's generated certificate.
 	agentClient := &http.Client{Transport: &http.Transport{TLSClientConfig: certs.PinnedConfig(agentFingerprint(t, o.Dir))}}
