@@ -311,7 +311,9 @@ func (b panelBackend) Release(ctx context.Context, u eipauth.User, ep eipauth.Pr
 	if err != nil {
 		return err
 	}
-	return b.a.release(ctx, j, p)
+	// A panel app that gives up waiting must not cut a job off halfway
+	// through the printer: release bounds itself with sendTimeout.
+	return b.a.release(context.WithoutCancel(ctx), j, p)
 }
 
 // Delete forgets the job here and reports it deleted to the relay, which
