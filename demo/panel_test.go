@@ -151,6 +151,40 @@ func TestPanelLogin(t *testing.T) {
 		}
 	})
 
+	t.Run("sso lists, releases and deletes", func(t *testing.T) {
+		patchCompany(t, ctx, info, `{"auto_release": false}`)
+		waitFor(t, ctx, "auto-release off at the agent", func() bool { return !d.agent.AutoReleaseOn() })
+		for range 2 {
+			if out, err := exec.CommandContext(ctx, ipptool, "-t", "-f", info.SamplePDF,
+				info.UserURI(info.IPPURI), "print-job.test").CombinedOutput(); err != nil {
+				t.Fatalf("ipptool: %v\n%s", err, out)
+			}
+		}
+		waitFor(t, ctx, "two jobs held at the relay", func() bool { return len(api.jobs(ctx, "held")) == 2 })
+		panel.Init(ctx)
+		if a, _ := panel.Badge(ctx, info.User.Card); a.Fields["Result"] != "Accept" {
+			t.Fatalf("badge: %+v", a)
+		}
+		app := ssoClient{t: t, base: info.SSOURL, client: agentClient}
+		tok := app.token(ctx)
+		var list struct{ Jobs []struct{ ID string } }
+		if st := app.do(ctx, "GET", "/sso/v1/jobs", tok, &list); st != 200 || len(list.Jobs) != 2 {
+			t.Fatalf("jobs: %d %+v", st, list)
+		}
+		if st := app.do(ctx, "POST", "/sso/v1/jobs/"+list.Jobs[0].ID+"/release", tok, nil); st != http.StatusNoContent {
+			t.Fatalf("release: %d", st)
+		}
+		if _, err := d.Printer().Wait(ctx); err != nil {
+			t.Fatal("the SSO release printed nothing:", err)
+		}
+		if st := app.do(ctx, "DELETE", "/sso/v1/jobs/"+list.Jobs[1].ID, tok, nil); st != http.StatusNoContent {
+			t.Fatalf("delete: %d", st)
+		}
+		waitFor(t, ctx, "one more printed and one deleted at the relay", func() bool {
+			return len(api.jobs(ctx, "printed")) == 2 && len(api.jobs(ctx, "deleted")) == 1 && len(api.jobs(ctx, "held")) == 0
+		})
+	})
+
 	t.Run("forced logout", func(t *testing.T) {
 		if err := d.agent.Panel().ForceLogout(info.PrinterID); err != nil {
 			t.Fatal(err)
@@ -244,4 +278,36 @@ func (p *portalUser) unlock(ctx context.Context, printerID, code string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+type ssoClient struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+}
+
+func (c ssoClient) do(ctx context.Context, method, path, token string, out any) int {
+	c.t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, method, c.base+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+func (c ssoClient) token(ctx context.Context) string {
+	c.t.Helper()
+	var s struct{ Token string }
+	if st := c.do(ctx, "POST", "/sso/v1/session", "", &s); st != 200 || s.Token == "" {
+		c.t.Fatalf("sso session: %d", st)
+	}
+	return s.Token
 }
