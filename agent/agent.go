@@ -46,7 +46,8 @@ type Agent struct {
 	ippLn   net.Listener
 	adminLn net.Listener
 	readers []readerListener
-	panel   panel // printer panel login (panel.go)
+	panel   panel       // printer panel login (panel.go)
+	auditQ  *auditQueue // login attempts on their way to the relay (audit.go)
 
 	cfgBackoff    tunnel.Backoff
 	tunnelMetrics *tunnel.Metrics
@@ -87,6 +88,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		reportKick: make(chan struct{}, 1),
 		releasing:  map[string]bool{},
 		sess:       newSessionHolder(),
+		auditQ:     newAuditQueue(),
 	}
 	a.relay = relayClient{session: a.sess.wait}
 	a.metrics = newMetrics(a.registry)
@@ -170,6 +172,7 @@ func (a *Agent) services() []service {
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
+		service{"audit", a.auditLoop},
 		service{"ldap sync", a.directorySync},
 	)
 }

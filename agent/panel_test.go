@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -139,5 +140,28 @@ func TestAutoReleaseSetting(t *testing.T) {
 				t.Fatalf("%v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestAuditQueue(t *testing.T) {
+	q := newAuditQueue()
+	for i := range auditQueueMax + 5 {
+		q.add(eipauth.Event{User: strconv.Itoa(i)})
+	}
+	if q.dropped != 5 {
+		t.Fatalf("dropped %d, want 5", q.dropped)
+	}
+	select {
+	case <-q.kick:
+	default:
+		t.Fatal("a full batch did not kick the sender")
+	}
+	b := q.take()
+	if len(b) != auditBatch || b[0].User != "5" {
+		t.Fatalf("batch of %d starting at %q", len(b), b[0].User)
+	}
+	q.putBack(b)
+	if again := q.take(); again[0].User != "5" {
+		t.Fatalf("put-back batch not first: %q", again[0].User)
 	}
 }

@@ -46,6 +46,7 @@ func (s *Server) agentRoutes(c *agentConn) http.Handler {
 	handle("GET /agent/v1/jobs/{id}/document", s.agentGetDocument)
 	handle("POST /agent/v1/jobs/{id}/state", s.agentSetState)
 	handle("POST /agent/v1/directory/users", s.agentDirectoryUsers(c))
+	handle("POST /agent/v1/audit", s.agentAudit)
 	handle("/", func(w http.ResponseWriter, r *http.Request, _ store.Agent) error {
 		return errorf(http.StatusNotFound, "no such route: %s %s", r.Method, r.URL.Path)
 	})

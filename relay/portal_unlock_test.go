@@ -217,3 +217,21 @@ func TestPanelLogoutAPI(t *testing.T) {
 		t.Fatalf("agent got %v", got)
 	}
 }
+
+func TestAgentAudit(t *testing.T) {
+	dir := t.TempDir()
+	acme := initTenant(t, dir, "ACME")
+	r := startRelay(t, dir)
+	ag := connectAgent(t, r, registerTestAgent(t, r, acme, "HQ-PC"))
+	ev := map[string]any{"time": "2026-01-02T03:04:05Z", "interface": "panel", "method": "badge", "printer": "p1", "user": "****1234", "result": "denied\nforged=1"}
+	ag.call(t, "POST", "/agent/v1/audit", map[string]any{"events": []any{ev}}, http.StatusNoContent, nil)
+	logs := r.logs.String()
+	if !strings.Contains(logs, "audit=true") || !strings.Contains(logs, "method=badge") || strings.Contains(logs, "\nforged=1") {
+		t.Fatalf("audit event not logged as one line:\n%s", logs)
+	}
+	many := make([]any, maxAuditBatch+1)
+	for i := range many {
+		many[i] = ev
+	}
+	ag.call(t, "POST", "/agent/v1/audit", map[string]any{"events": many}, http.StatusBadRequest, nil)
+}
