@@ -98,11 +98,11 @@ func (s *Service) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch m.Operation {
 	case OpInit:
-		s.initSession(w, r, m, p)
+		s.initSession(w, m, p)
 	case OpValidate:
 		s.validate(w, r, m, p)
 	case OpContinue:
-		s.continueOrClose(w, r, m, p)
+		s.continueOrClose(w, m, p)
 	case OpClose:
 		sid := m.Get("SessionId")
 		if sess, ok := s.sessions.close(p.ID, sid); ok {
@@ -175,7 +175,7 @@ func (s *Service) screen(p Printer) []Field {
 	return []Field{F("Title", s.cfg.Title), F("Prompt", prompt), F("UnlockCode", code)}
 }
 
-func (s *Service) initSession(w http.ResponseWriter, r *http.Request, m *Message, p Printer) {
+func (s *Service) initSession(w http.ResponseWriter, m *Message, p Printer) {
 	sess, prev := s.sessions.start(p)
 	if prev != nil {
 		s.ended(session{printer: p, user: *prev}, "replaced")
@@ -289,7 +289,7 @@ func displayName(u User) string {
 	return u.Email
 }
 
-func (s *Service) continueOrClose(w http.ResponseWriter, r *http.Request, m *Message, p Printer) {
+func (s *Service) continueOrClose(w http.ResponseWriter, m *Message, p Printer) {
 	sid := m.Get("SessionId")
 	if strings.EqualFold(m.Get("Action"), "Close") {
 		if sess, ok := s.sessions.close(p.ID, sid); ok {
