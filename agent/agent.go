@@ -46,6 +46,8 @@ type Agent struct {
 	ippLn   net.Listener
 	adminLn net.Listener
 	readers []readerListener
+	panel   panel       // printer panel login (panel.go)
+	auditQ  *auditQueue // login attempts on their way to the relay (audit.go)
 
 	cfgBackoff    tunnel.Backoff
 	tunnelMetrics *tunnel.Metrics
@@ -97,6 +99,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		sess:       newSessionHolder(),
 		disc:       newDiscovery(cfg.Discovery),
 		swipe:      newSwipeState(),
+		auditQ:     newAuditQueue(),
 	}
 	a.relay = relayClient{session: a.sess.wait}
 	a.metrics = newMetrics(a.registry)
@@ -169,6 +172,9 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		}
 		a.readers = append(a.readers, readerListener{r.model, ln})
 	}
+	if err := a.openPanel(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -183,12 +189,14 @@ func (a *Agent) services() []service {
 		l := &cardreader.Listener{Model: r.model, Handler: a.onSwipe, Allow: a.allowReader, Logger: a.log.With("component", "cardreader")}
 		s = append(s, service{"card reader " + r.model, func(ctx context.Context) error { return l.Serve(ctx, r.ln) }})
 	}
+	s = append(s, a.panelServices()...)
 	s = append(s,
 		service{"card reader dialers", a.runDialers},
 		service{"swipe reports", a.sendSwipeReports},
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
+		service{"audit", a.auditLoop},
 		service{"ldap sync", a.directorySync},
 		service{"discovery", a.discoveryLoop},
 		service{"printer poll", a.pollLoop},
@@ -242,6 +250,7 @@ func (a *Agent) close() {
 	for _, r := range a.readers {
 		r.ln.Close()
 	}
+	a.closePanel()
 	if a.store != nil {
 		a.store.Close()
 	}
@@ -273,7 +282,7 @@ func (a *Agent) listeners() []Listener {
 	for _, r := range a.readers {
 		out = append(out, Listener{"card reader " + r.model, r.ln.Addr().String()})
 	}
-	return out
+	return append(out, a.panelListeners()...)
 }
 
 // advertisedAddr is host:port clients use: the bound address, or this

@@ -27,7 +27,9 @@ type Config struct {
 	IPP   IPPConfig   `json:"ipp"`
 	// CardReaders are the listeners network card readers connect to.
 	CardReaders ReadersConfig `json:"card_readers"`
-	Log         LogConfig     `json:"log"`
+	// Panel is printer panel login: Convenience Authentication and SSO.
+	Panel PanelConfig `json:"panel"`
+	Log   LogConfig   `json:"log"`
 	// LDAP are the company directories this agent checks logins against,
 	// one per directory, each with the domains it serves (ldapauth).
 	LDAP []ldapauth.Config `json:"ldap,omitempty"`
@@ -78,6 +80,7 @@ func DefaultConfig() Config {
 		Admin:       AdminConfig{Listen: "127.0.0.1:9631"},
 		IPP:         IPPConfig{Listen: ":631", MaxDocumentMB: 512},
 		CardReaders: ReadersConfig{ElatecTCPConv: ":7778", ElatecTCPConv2: ":7777", RFIDeas241: ":2001"},
+		Panel:       defaultPanelConfig(),
 		Log:         LogConfig{Level: "info", Format: "text"},
 		Discovery:   defaultDiscovery(),
 	}
@@ -144,6 +147,7 @@ func (c Config) Validate() error {
 	if c.IPP.MaxDocumentMB <= 0 {
 		errs = append(errs, errors.New("ipp.max_document_mb must be positive"))
 	}
+	errs = append(errs, c.Panel.validate()...)
 	errs = append(errs, validateLDAP(c.LDAP)...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

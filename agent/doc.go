@@ -3,7 +3,10 @@
 // It serves the site's secure print queue over IPP/IPPS, spools each job
 // encrypted and durable before it answers the client, uploads held jobs to
 // the relay, listens for badge swipes from network card readers and sends a
-// user's held jobs to the printer beside the reader. Everything the relay
+// user's held jobs to the printer beside the reader. It also answers MFP
+// panels' Convenience Authentication and their apps' SSO (eipauth, wired in
+// panel*.go), releasing a user's jobs on panel login when auto-release is
+// on. Everything the relay
 // knows that the agent needs to release jobs on its own (printers, readers,
 // card look-ups already made) is kept in the agent's bbolt database, so
 // release keeps working while the relay is unreachable.

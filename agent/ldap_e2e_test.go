@@ -90,6 +90,7 @@ func startSite(t *testing.T, dir ldapauth.Config) *site {
 	cfg.DataDir, cfg.Site = s.agentDir, "HQ"
 	cfg.Admin.Listen, cfg.IPP.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.CardReaders = agent.ReadersConfig{ElatecTCPConv: agent.Off, ElatecTCPConv2: agent.Off, RFIDeas241: agent.Off}
+	cfg.Panel.ConvenienceAuthListen, cfg.Panel.SSOListen = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.LDAP = []ldapauth.Config{dir}
 	a, err := agent.New(cfg, "test", logger.With("component", "agent"))
 	if err != nil {

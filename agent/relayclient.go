@@ -27,6 +27,8 @@ type CompanyInfo struct {
 	Code      string `json:"code"`
 	Name      string `json:"name"`
 	Retention string `json:"retention"`
+	// AutoRelease sends a user's held jobs on panel login (eipauth).
+	AutoRelease bool `json:"auto_release,omitempty"`
 }
 
 // Printer is a release target.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/edgeprint/edgeprint/eipauth"
 	"github.com/edgeprint/edgeprint/ipp"
 )
 
@@ -48,12 +49,17 @@ func (a *Agent) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 // at the relay. Nothing is cached: the password exists only for this call.
 func (a *Agent) Authenticate(ctx context.Context, username, password string) (ipp.User, error) {
 	u, err := a.relay.authenticate(ctx, username, password)
+	ev := eipauth.Event{Interface: "ipp", Method: "password", User: username, Result: "accepted"}
+	defer func() { a.audit(ev) }()
 	switch {
 	case errors.Is(err, errRejected), errors.Is(err, errNotFound):
+		ev.Result = "denied"
 		return ipp.User{}, ipp.ErrUnauthorized
 	case err != nil:
+		ev.Result = "error"
 		return ipp.User{}, err
 	}
+	ev.User = u.ID
 	return ipp.User{ID: u.ID, Email: u.Email, Name: u.Name}, nil
 }
 

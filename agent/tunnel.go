@@ -90,6 +90,8 @@ func (a *Agent) tunnelHandler() http.Handler {
 		w.WriteHeader(http.StatusAccepted)
 	})
 	a.discoveryTunnelRoutes(mux) // discovery_admin.go
+	mux.HandleFunc("POST /relay/v1/unlock", a.serveUnlock)
+	mux.HandleFunc("POST /relay/v1/panel/logout", a.serveForceLogout)
 	return mux
 }
 

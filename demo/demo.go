@@ -64,6 +64,11 @@ type Info struct {
 	Printer          string  `json:"printer_addr"`
 	PrinterOutputDir string  `json:"printer_output_dir"`
 	SamplePDF        string  `json:"sample_pdf"`
+	// ConvenienceAuthURL and SSOURL are the printer panel login services
+	// (eipauth/README.md); PrinterID is the demo printer's relay id.
+	ConvenienceAuthURL string `json:"convenience_auth_url"`
+	SSOURL             string `json:"sso_url"`
+	PrinterID          string `json:"printer_id"`
 }
 
 // Account is a login.
@@ -202,6 +207,7 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 	if o.Discovery != nil {
 		cfg.Discovery = *o.Discovery
 	}
+	cfg.Panel.ConvenienceAuthListen, cfg.Panel.SSOListen = ports.pick(15042), ports.pick(15043)
 	if d.agent, err = agent.New(cfg, o.Version, o.Logger.With("component", "agent")); err != nil {
 		return nil, err
 	}
@@ -226,6 +232,10 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 		Printer:          d.printer.Addr(),
 		PrinterOutputDir: d.printer.Dir(),
 		SamplePDF:        sample,
+
+		ConvenienceAuthURL: d.agent.ConvenienceAuthURL(),
+		SSOURL:             d.agent.SSOURL(),
+		PrinterID:          printer.ID,
 	}
 	data, _ := json.MarshalIndent(d.Info, "", "  ")
 	if err := os.WriteFile(filepath.Join(o.Dir, "demo.json"), append(data, '\n'), 0o600); err != nil {

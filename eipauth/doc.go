@@ -1,5 +1,9 @@
-// Package eipauth will serve printers' Convenience Authentication (15042)
-// and the panel apps' single sign-on (15043), and make the printer-side calls.
+// Package eipauth serves printers' Convenience Authentication (SOAP over
+// HTTPS, 15042) and the panel apps' single sign-on (JSON over HTTPS, 15043),
+// holds each printer's panel session and unlock code, and makes the
+// printer-side calls (InitiateLogin, ForceLogout, app registration).
 //
-// Not built yet: issue "Printer panel login" builds this package.
+// It knows nothing of the agent: the agent implements Printers,
+// Authenticator, CardResolver, JobService and Releaser. README.md defines
+// the message schema.
 package eipauth

@@ -18,15 +18,16 @@ type Port struct {
 func (p Port) String() string { return fmt.Sprintf("%d/%s", p.Number, p.Proto) }
 
 // Ports lists the inbound ports of cfg's enabled listeners, in a stable
-// order. Loopback-only listeners (the status page) need no rule. The
-// Convenience Authentication (15042), SSO (15043) and mDNS (5353/udp)
-// listeners belong in this list once the agent's configuration has them.
+// order. Loopback-only listeners (the status page) need no rule. mDNS
+// (5353/udp) belongs in this list once the agent advertises its queue.
 func Ports(cfg agent.Config) ([]Port, error) {
 	listeners := []struct{ what, addr string }{
 		{"ipp", cfg.IPP.Listen},
 		{"elatec-tcpconv", cfg.CardReaders.ElatecTCPConv},
 		{"elatec-tcpconv2", cfg.CardReaders.ElatecTCPConv2},
 		{"rfideas-241", cfg.CardReaders.RFIDeas241},
+		{"convenience-auth", cfg.Panel.ConvenienceAuthListen},
+		{"sso", cfg.Panel.SSOListen},
 	}
 	var out []Port
 	seen := map[Port]bool{}

@@ -50,6 +50,7 @@ func (s *Server) agentRoutes(c *agentConn) http.Handler {
 	handle("GET /agent/v1/release/{version}/binary", s.agentReleaseBinary)
 	handle("PUT /agent/v1/printers", s.agentPutPrinters)
 	handle("POST /agent/v1/swipes", s.agentSwipe)
+	handle("POST /agent/v1/audit", s.agentAudit)
 	handle("/", func(w http.ResponseWriter, r *http.Request, _ store.Agent) error {
 		return errorf(http.StatusNotFound, "no such route: %s %s", r.Method, r.URL.Path)
 	})
@@ -124,6 +125,8 @@ type companyConfig struct {
 	Code      string          `json:"code"`
 	Name      string          `json:"name"`
 	Retention store.Retention `json:"retention"`
+	// AutoRelease: a panel login sends the user's held jobs (eipauth).
+	AutoRelease bool `json:"auto_release,omitempty"`
 }
 
 func (s *Server) agentConfig(ctx context.Context, companyID string) (agentConfig, error) {
@@ -140,7 +143,7 @@ func (s *Server) agentConfig(ctx context.Context, companyID string) (agentConfig
 		return agentConfig{}, err
 	}
 	cfg := agentConfig{
-		Company:  companyConfig{Code: c.Code, Name: c.Name, Retention: c.Retention},
+		Company:  companyConfig{Code: c.Code, Name: c.Name, Retention: c.Retention, AutoRelease: c.AutoRelease},
 		Printers: make([]printerResponse, 0, len(ps)),
 		Readers:  make([]readerResponse, 0, len(rs)),
 	}
@@ -324,8 +327,8 @@ func (s *Server) agentSetState(w http.ResponseWriter, r *http.Request, a store.A
 	if err := decodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
-	if req.State != store.JobPrinted && req.State != store.JobFailed {
-		return badRequest("state must be printed or failed")
+	if req.State != store.JobPrinted && req.State != store.JobFailed && req.State != store.JobDeleted {
+		return badRequest("state must be printed, failed or deleted")
 	}
 	id := r.PathValue("id")
 	if req.PrinterID != "" {

@@ -16,6 +16,8 @@ type companyResponse struct {
 	DefaultDomain string `json:"default_domain,omitempty"`
 	// UpdatesEnabled lets the company's agents update themselves.
 	UpdatesEnabled bool `json:"updates_enabled"`
+	// AutoRelease sends a user's held jobs to the printer they log in at.
+	AutoRelease bool `json:"auto_release"`
 }
 
 type companyPatch struct {
@@ -26,11 +28,13 @@ type companyPatch struct {
 	// How the company's users sign in (directory.go).
 	AuthType      *string `json:"auth_type"`
 	DefaultDomain *string `json:"default_domain"`
+
+	AutoRelease *bool `json:"auto_release"` // portal_unlock.go
 }
 
 func toCompanyResponse(c store.Company) companyResponse {
 	return companyResponse{ID: c.ID, Code: c.Code, Name: c.Name, Retention: c.Retention, AuthType: c.AuthType,
-		DefaultDomain: c.DefaultDomain, UpdatesEnabled: !c.UpdatesOff}
+		DefaultDomain: c.DefaultDomain, UpdatesEnabled: !c.UpdatesOff, AutoRelease: c.AutoRelease}
 }
 
 func (s *Server) getCompany(w http.ResponseWriter, r *http.Request, companyID string) error {
@@ -64,6 +68,7 @@ func (s *Server) patchCompany(w http.ResponseWriter, r *http.Request, companyID 
 	}
 	c, err := s.store.UpdateCompany(r.Context(), companyID, func(c *store.Company) error {
 		applyAuthPatch(c, req)
+		applyPanelPatch(c, req)
 		if req.Name != nil {
 			c.Name = name
 		}

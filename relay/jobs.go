@@ -92,6 +92,10 @@ func (s *Server) setJobState(ctx context.Context, companyID, jobID string, state
 			return errorf(http.StatusConflict, "job is %s", j.State)
 		}
 		j.State, j.PrinterID, j.Reason = state, printerID, reason
+		if state == store.JobDeleted { // by its owner, at a panel app
+			dropped = j.DocID
+			j.DocID, j.WrappedKey = "", nil
+		}
 		if state == store.JobPrinted {
 			printedNow = true
 			j.Printed = time.Now().UTC()

@@ -18,6 +18,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/printers", s.api(s.createPrinter))
 	mux.HandleFunc("GET /api/v1/printers", s.api(s.listPrinters))
 	mux.HandleFunc("PATCH /api/v1/printers/{id}", s.api(s.patchPrinter))
+	mux.HandleFunc("POST /api/v1/printers/{id}/logout", s.api(s.panelLogout))
 	mux.HandleFunc("POST /api/v1/readers", s.api(s.createReader))
 	mux.HandleFunc("GET /api/v1/readers", s.api(s.listReaders))
 	mux.HandleFunc("GET /api/v1/jobs", s.api(s.listJobs))
@@ -42,6 +43,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /cards/claim", s.claimPage)
 	mux.HandleFunc("POST /cards/claim", s.claimForm)
 	mux.HandleFunc("POST /portal/v1/cards/claim", s.claimJSON)
+	mux.HandleFunc("POST /portal/unlock", s.portalUnlockHandler)
 	mux.HandleFunc("GET /{$}", s.home)
 
 	return securityHeaders(s.metrics.instrument(mux))

@@ -53,6 +53,7 @@ type Server struct {
 	registerByIP  *keyedLimiter
 	registerByCo  *keyedLimiter
 	logins        *keyedLimiter
+	unlocks       portalUnlock   // POST /portal/unlock (portal_unlock.go)
 	background    sync.WaitGroup // work Close waits for
 	serving       atomic.Bool
 	closeOnce     sync.Once

@@ -45,6 +45,7 @@ edgeprint demo is running on loopback. Press Ctrl-C to stop.
   Print queue     {{.IPPSURI}}  (also {{.IPPURI}})
   Relay console   {{.ConsoleURL}}   company {{.Company}}, admin {{.Admin.Email}} / {{.Admin.Password}}
   Agent status    {{.StatusURL}}
+  Panel login     {{.ConvenienceAuthURL}}  (Convenience Authentication; SSO {{.SSOURL}})
   User            {{.User.Email}} / {{.User.Password}}, badge {{.User.Card}}
   Printer         {{.Printer}}, jobs land in {{.PrinterOutputDir}}
 

@@ -152,6 +152,10 @@ type Company struct {
 	DefaultDomain string `json:"default_domain,omitempty"`
 	// UpdatesOff stops every agent of the company from updating itself.
 	UpdatesOff bool `json:"updates_off,omitempty"`
+
+	// AutoRelease sends a user's held jobs to the printer they log in at
+	// on its panel (eipauth).
+	AutoRelease bool `json:"auto_release,omitempty"`
 }
 
 // User is a person who prints; Admin users also manage their company.
