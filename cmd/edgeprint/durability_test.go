@@ -132,6 +132,7 @@ func newTestSite(t *testing.T, ctx context.Context) *testSite {
 		"admin":        map[string]any{"listen": freeAddr(t)},
 		"ipp":          map[string]any{"listen": s.ippAddr},
 		"card_readers": map[string]any{"elatec_tcpconv": "off", "elatec_tcpconv2": "off", "rfideas_241": "off"},
+		"panel":        map[string]any{"convenience_auth_listen": "off", "sso_listen": "off"},
 		// Tests talk to loopback only: no sweep of this host's subnets.
 		"discovery": map[string]any{"disabled": true},
 	}

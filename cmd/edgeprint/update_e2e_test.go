@@ -73,7 +73,8 @@ func newUpdateRig(t *testing.T) *updateRig {
 	u.api("POST", "/api/v1/activation-codes", `{}`, &code)
 	os.WriteFile(u.cfgPath, fmt.Appendf(nil, `{"data_dir": %q, "site": "Test",
 		"admin": {"listen": "127.0.0.1:0"}, "ipp": {"listen": "127.0.0.1:0"},
-		"card_readers": {"elatec_tcpconv": "off", "elatec_tcpconv2": "off", "rfideas_241": "off"}}`, u.dataDir), 0o600)
+		"card_readers": {"elatec_tcpconv": "off", "elatec_tcpconv2": "off", "rfideas_241": "off"},
+		"panel": {"convenience_auth_listen": "off", "sso_listen": "off"}, "discovery": {"disabled": true}}`, u.dataDir), 0o600)
 	// Registered the way "service install" does it: the password on stdin.
 	var out, errOut bytes.Buffer
 	err = run(t.Context(), []string{"agent", "register", "--config", u.cfgPath, "--relay", u.srv.URL(),
