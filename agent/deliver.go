@@ -110,9 +110,11 @@ func (d *deliverer) deliver(ctx context.Context, j heldJob, p Printer) error {
 				break
 			}
 		}
-		recorded := d.markSending(j)
-		n, err := d.sendOnce(ctx, j, p, src)
-		recorded()
+		var recorded func()
+		n, err := d.sendOnce(ctx, j, p, src, func() { recorded = d.markSending(j) })
+		if recorded != nil {
+			recorded()
+		}
 		if err == nil {
 			d.metrics.attempts.WithLabelValues(protocolLabel(p), JobPrinted).Inc()
 			d.metrics.bytes.WithLabelValues(protocolLabel(p)).Add(float64(n))
@@ -198,12 +200,16 @@ func (d *deliverer) prepare(ctx context.Context, j heldJob, p Printer) (*docSour
 }
 
 // sendOnce makes one delivery attempt.
-func (d *deliverer) sendOnce(ctx context.Context, j heldJob, p Printer, src *docSource) (int64, error) {
-	doc, err := src.open(ctx)
+// sendOnce makes one attempt. started runs when the sender first reads the
+// document: the printer has the job's first bytes (PJL or LPD preamble) by
+// then.
+func (d *deliverer) sendOnce(ctx context.Context, j heldJob, p Printer, src *docSource, started func()) (int64, error) {
+	rc, err := src.open(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer doc.Close()
+	defer rc.Close()
+	doc := &firstRead{r: rc, fn: started}
 	settings := d.cfg.settings(p)
 	switch p.Protocol {
 	case "raw9100", "":
@@ -261,9 +267,10 @@ func (d *deliverer) fail(j heldJob, p Printer, err error) error {
 }
 
 // markSending records an attempt off the path to the printer's first byte:
-// the write and its fsync run while the connection is made, so a badge
-// release does not wait for the disk. The returned func waits for the write;
-// the outcome is recorded only after it, so "sending" never overwrites it.
+// it starts once the first bytes are out and runs beside the rest of the
+// send, so a badge release waits neither for the disk nor for the file
+// system journal an fsync holds. The returned func waits for the write; the
+// outcome is recorded only after it, so "sending" never overwrites it.
 // Should the agent die mid-send, the job is found "sending" on restart and
 // held again as unconfirmed.
 func (d *deliverer) markSending(j heldJob) (wait func()) {
@@ -296,4 +303,19 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// firstRead calls fn before the first read of r.
+type firstRead struct {
+	r    io.Reader
+	fn   func()
+	done bool
+}
+
+func (f *firstRead) Read(p []byte) (int, error) {
+	if !f.done {
+		f.done = true
+		f.fn()
+	}
+	return f.r.Read(p)
 }
