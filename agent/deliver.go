@@ -93,23 +93,25 @@ func (d *deliverer) deliver(ctx context.Context, j heldJob, p Printer) error {
 	log := d.log.With("job", j.ID, "printer", p.Name)
 	if d.cfg.blockOnError() {
 		if err := d.checker.Ready(ctx, p); err != nil {
-			return d.fail(j, p, fmt.Errorf("printer %q is not ready: %w", p.Name, err))
+			return d.fail(j, p, 0, fmt.Errorf("printer %q is not ready: %w", p.Name, err))
 		}
 	}
 	src, err := d.prepare(ctx, j, p)
 	if err != nil {
-		return d.fail(j, p, err)
+		return d.fail(j, p, 0, err)
 	}
 	defer src.cleanup()
 
 	start := time.Now()
 	var lastErr error
+	made := 0
 	for attempt := 1; attempt <= d.cfg.attempts(); attempt++ {
 		if attempt > 1 {
 			if err := sleepCtx(ctx, d.backoff(attempt-1)); err != nil {
 				break
 			}
 		}
+		made++
 		var recorded func()
 		n, err := d.sendOnce(ctx, j, p, src, func() { recorded = d.markSending(j) })
 		if recorded != nil {
@@ -135,7 +137,7 @@ func (d *deliverer) deliver(ctx context.Context, j heldJob, p Printer) error {
 	if lastErr == nil {
 		lastErr = ctx.Err()
 	}
-	return d.fail(j, p, lastErr)
+	return d.fail(j, p, made, lastErr)
 }
 
 func (d *deliverer) backoff(n int) time.Duration {
@@ -253,13 +255,13 @@ func (d *deliverer) printed(j heldJob, p Printer, n int64, took time.Duration) e
 }
 
 // fail keeps the job held with the reason and queues a "failed" report.
-func (d *deliverer) fail(j heldJob, p Printer, err error) error {
+func (d *deliverer) fail(j heldJob, p Printer, attempts int, err error) error {
 	d.releases.WithLabelValues("failed").Inc()
 	reason := err.Error()
 	if len(reason) > maxReasonLen {
 		reason = reason[:maxReasonLen]
 	}
-	if serr := d.store.FailJob(StateReport{JobID: j.ID, State: JobFailed, PrinterID: p.ID, Reason: reason}); serr != nil {
+	if serr := d.store.FailJob(StateReport{JobID: j.ID, State: JobFailed, PrinterID: p.ID, Reason: reason}, attempts); serr != nil {
 		d.log.Error("record failed release", "job", j.ID, "err", serr)
 	}
 	d.reported()

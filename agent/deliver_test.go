@@ -425,7 +425,7 @@ func TestPrintedReportIsNotReplacedByFailure(t *testing.T) {
 	if err := f.store.FinishJob(StateReport{JobID: "r1", State: JobPrinted, PrinterID: "p"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.FailJob(StateReport{JobID: "r1", State: JobFailed, Reason: "late"}); err != nil {
+	if err := f.store.FailJob(StateReport{JobID: "r1", State: JobFailed, Reason: "late"}, 1); err != nil {
 		t.Fatal(err)
 	}
 	if r := f.report(t, "r1"); r.State != JobPrinted {

@@ -27,8 +27,8 @@ const (
 	JobFailed    = "failed"    // still held; Reason says why
 )
 
-// SetJobState records a local job's state. Entering "sending" counts an
-// attempt. A job no longer in the store (printed meanwhile) is not an error.
+// SetJobState records a local job's state. A job no longer in the store
+// (printed meanwhile) is not an error.
 func (s *Store) SetJobState(id, state, reason string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketJobs)
@@ -41,18 +41,15 @@ func (s *Store) SetJobState(id, state, reason string) error {
 			return err
 		}
 		j.State, j.Reason, j.StateAt = state, reason, time.Now().UTC()
-		if state == JobSending {
-			j.Attempts++
-		}
 		return putJSON(b, []byte(id), j)
 	})
 }
 
-// FailJob records a failed release: the local record, if any, stays with
-// its reason (the job is still held) and the failure is queued for the
-// relay in the same transaction. A printed report already queued for the
-// job is never replaced.
-func (s *Store) FailJob(r StateReport) error {
+// FailJob records a failed release after attempts delivery attempts: the
+// local record, if any, stays with its reason (the job is still held) and
+// the failure is queued for the relay in the same transaction. A printed
+// report already queued for the job is never replaced.
+func (s *Store) FailJob(r StateReport, attempts int) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketJobs)
 		if v := b.Get([]byte(r.JobID)); v != nil {
@@ -61,6 +58,7 @@ func (s *Store) FailJob(r StateReport) error {
 				return err
 			}
 			j.State, j.Reason, j.StateAt = JobFailed, r.Reason, time.Now().UTC()
+			j.Attempts += attempts
 			if err := putJSON(b, []byte(r.JobID), j); err != nil {
 				return err
 			}
