@@ -92,6 +92,10 @@ func (s *Server) setJobState(ctx context.Context, companyID, jobID string, state
 			return errorf(http.StatusConflict, "job is %s", j.State)
 		}
 		j.State, j.PrinterID, j.Reason = state, printerID, reason
+		if state == store.JobCanceled {
+			dropped = j.DocID
+			j.DocID, j.WrappedKey = "", nil
+		}
 		if state == store.JobPrinted {
 			printedNow = true
 			j.Printed = time.Now().UTC()
@@ -109,7 +113,7 @@ func (s *Server) setJobState(ctx context.Context, companyID, jobID string, state
 		s.metrics.jobsPrinted.Inc()
 	}
 	if dropped != "" {
-		s.removeDocument(dropped, "printed")
+		s.removeDocument(dropped, string(state))
 	}
 	return nil
 }
