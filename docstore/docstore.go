@@ -40,8 +40,27 @@ func Open(dir string) (*Store, error) {
 func (s *Store) Dir() string { return s.dir }
 
 // Write stores the document read from r under id with a new random key and
-// returns the key and the plaintext size. It returns after fsync.
+// returns the key and the plaintext size. It returns after fsync of the
+// file and of the directory.
 func (s *Store) Write(id string, r io.Reader) (key []byte, size int64, err error) {
+	if key, size, err = s.WriteFile(id, r); err != nil {
+		return nil, 0, err
+	}
+	if err = s.SyncDir(); err != nil {
+		s.Remove(id)
+		return nil, 0, err
+	}
+	return key, size, nil
+}
+
+// SyncDir makes the names of the files written by WriteFile durable. One
+// call covers every WriteFile that returned before it started: callers
+// writing many documents at once share it (group commit).
+func (s *Store) SyncDir() error { return syncDir(s.dir) }
+
+// WriteFile is Write without the directory fsync: the document's bytes are
+// on disk when it returns, its name only after the next SyncDir.
+func (s *Store) WriteFile(id string, r io.Reader) (key []byte, size int64, err error) {
 	path, err := s.path(id)
 	if err != nil {
 		return nil, 0, err
@@ -76,9 +95,6 @@ func (s *Store) Write(id string, r io.Reader) (key []byte, size int64, err error
 	}
 	if err = os.Rename(tmp, path); err != nil {
 		return nil, 0, fmt.Errorf("docstore: %w", err)
-	}
-	if err = syncDir(s.dir); err != nil {
-		return nil, 0, err
 	}
 	return key, size, nil
 }
