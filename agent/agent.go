@@ -38,6 +38,7 @@ type Agent struct {
 	registry *prometheus.Registry
 	metrics  *metrics
 	queue    *ipp.Server
+	commits  *committer
 	tls      *tls.Config
 	started  time.Time
 
@@ -111,11 +112,22 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if err != nil {
 		return nil, err
 	}
+	a.commits = &committer{syncDir: a.docs.SyncDir, commit: a.store.AddJobs}
+	jobs, err := newIPPJobs(a)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := a.store.SiteConfig()
+	if err != nil {
+		return nil, err
+	}
 	queueCfg := ipp.Config{
 		Name:            cfg.Site + " Secure Print",
 		UUID:            uuid,
 		MaxDocumentSize: cfg.IPP.MaxDocumentMB << 20,
 		Metrics:         ipp.NewMetrics(a.registry),
+		Jobs:            jobs,
+		Capabilities:    QueueCapabilities(sc.Printers),
 	}
 	if err := queueCfg.Validate(); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,11 +14,13 @@ import (
 )
 
 // Spool stores a job from the print queue: the encrypted document is
-// fsynced, then its record is committed, and only then does the queue answer
-// the client. A crash at any point leaves either no job or a whole one.
+// fsynced, then its name (directory fsync) and its record (bbolt commit),
+// shared with the jobs arriving at the same time (commit.go), and only
+// then does the queue answer the client. A crash at any point leaves
+// either no job or a whole one.
 func (a *Agent) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp.Job, error) {
 	id := newJobID()
-	key, size, err := a.docs.Write(id, doc)
+	key, size, err := a.docs.WriteFile(id, doc)
 	if err != nil {
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
@@ -29,11 +32,17 @@ func (a *Agent) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 		Size:    size,
 		Created: info.Created,
 		Key:     key,
+		Number:  info.Number,
+		PINHash: pinHash(id, info.Password),
 	}
 	if rec.Created.IsZero() {
 		rec.Created = time.Now()
 	}
-	if err := a.store.AddJob(&rec); err != nil {
+	if err := ctx.Err(); err != nil {
+		a.docs.Remove(id)
+		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
+	}
+	if err := a.commits.add(&rec); err != nil {
 		a.docs.Remove(id)
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
@@ -55,6 +64,16 @@ func (a *Agent) Authenticate(ctx context.Context, username, password string) (ip
 		return ipp.User{}, err
 	}
 	return ipp.User{ID: u.ID, Email: u.Email, Name: u.Name}, nil
+}
+
+// pinHash hashes a job's PIN with its id, so the record does not hold
+// the PIN itself; nil for no PIN.
+func pinHash(id, pin string) []byte {
+	if pin == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte("edgeprint-job-pin:" + id + ":" + pin))
+	return sum[:]
 }
 
 func newJobID() string {

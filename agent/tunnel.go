@@ -44,6 +44,8 @@ func (a *Agent) runSession(ctx context.Context, s *tunnel.Session) {
 		a.log.Warn("fetch site configuration", "err", err)
 	} else if err := a.store.SaveSiteConfig(sc); err != nil {
 		a.log.Error("save site configuration", "err", err)
+	} else {
+		a.applySiteConfig(sc)
 	}
 	a.kick(a.uploadKick)
 	select {
@@ -74,6 +76,7 @@ func (a *Agent) tunnelHandler() http.Handler {
 			http.Error(w, `{"error":"could not save"}`, http.StatusInternalServerError)
 			return
 		}
+		a.applySiteConfig(sc)
 		a.log.Info("site configuration updated", "printers", len(sc.Printers), "readers", len(sc.Readers))
 		w.WriteHeader(http.StatusNoContent)
 	})
