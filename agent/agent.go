@@ -38,7 +38,7 @@ type Agent struct {
 	registry *prometheus.Registry
 	metrics  *metrics
 	queue    *ipp.Server
-	commits  *committer
+	spool    *Spool
 	tls      *tls.Config
 	started  time.Time
 
@@ -112,7 +112,11 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if err != nil {
 		return nil, err
 	}
-	a.commits = &committer{syncDir: a.docs.SyncDir, commit: a.store.AddJobs}
+	a.spool = newSpool(a.docs, a.store, logger, func(rec JobRecord) {
+		a.metrics.jobsSpooled.Inc()
+		a.metrics.spoolBytes.Add(float64(rec.Size))
+		a.kick(a.uploadKick)
+	})
 	jobs, err := newIPPJobs(a)
 	if err != nil {
 		return nil, err

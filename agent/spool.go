@@ -8,19 +8,63 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"path/filepath"
 	"time"
 
+	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/ipp"
 )
+
+// Spool is the agent's durable job spool: encrypted documents in a
+// docstore directory, records in the bbolt Store, written with group
+// commit (commit.go). The Agent owns one; OpenSpool makes a standalone one
+// for tools and benchmarks.
+type Spool struct {
+	docs    *docstore.Store
+	store   *Store
+	commits *committer
+	log     *slog.Logger
+	// spooled is called after each job is durable (metrics, upload kick).
+	spooled func(JobRecord)
+}
+
+func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled func(JobRecord)) *Spool {
+	if spooled == nil {
+		spooled = func(JobRecord) {}
+	}
+	return &Spool{
+		docs: docs, store: store, log: logger, spooled: spooled,
+		commits: &committer{syncDir: docs.SyncDir, commit: store.AddJobs},
+	}
+}
+
+// OpenSpool opens a spool (database and document directory) in dir
+// without the rest of the agent; Close closes its database.
+func OpenSpool(dir string, logger *slog.Logger) (*Spool, error) {
+	store, err := OpenStore(filepath.Join(dir, "agent.db"))
+	if err != nil {
+		return nil, err
+	}
+	docs, err := docstore.Open(filepath.Join(dir, "spool"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return newSpool(docs, store, logger, nil), nil
+}
+
+// Close closes the spool's database.
+func (s *Spool) Close() error { return s.store.Close() }
 
 // Spool stores a job from the print queue: the encrypted document is
 // fsynced, then its name (directory fsync) and its record (bbolt commit),
 // shared with the jobs arriving at the same time (commit.go), and only
 // then does the queue answer the client. A crash at any point leaves
 // either no job or a whole one.
-func (a *Agent) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp.Job, error) {
+func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp.Job, error) {
 	id := newJobID()
-	key, size, err := a.docs.WriteFile(id, doc)
+	key, size, err := s.docs.WriteFile(id, doc)
 	if err != nil {
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
@@ -39,18 +83,21 @@ func (a *Agent) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 		rec.Created = time.Now()
 	}
 	if err := ctx.Err(); err != nil {
-		a.docs.Remove(id)
+		s.docs.Remove(id)
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
-	if err := a.commits.add(&rec); err != nil {
-		a.docs.Remove(id)
+	if err := s.commits.add(&rec); err != nil {
+		s.docs.Remove(id)
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
-	a.metrics.jobsSpooled.Inc()
-	a.metrics.spoolBytes.Add(float64(size))
-	a.log.Info("job held", "job", id, "user", rec.User.Email, "bytes", size, "format", rec.Format)
-	a.kick(a.uploadKick)
+	s.log.Info("job held", "job", id, "user", rec.User.Email, "bytes", size, "format", rec.Format)
+	s.spooled(rec)
 	return ipp.Job{ID: id, Number: rec.Number}, nil
+}
+
+// Spool implements ipp.Spooler with the agent's spool.
+func (a *Agent) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp.Job, error) {
+	return a.spool.Spool(ctx, info, doc)
 }
 
 // Authenticate checks print queue credentials against the company's accounts

@@ -1,0 +1,88 @@
+package agent
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/edgeprint/edgeprint/ipp"
+)
+
+// Concurrent Spool calls share commits, and every job comes back whole
+// with the number it was given.
+func TestSpoolGroupCommit(t *testing.T) {
+	sp, err := OpenSpool(t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	var batches, records int
+	var mu sync.Mutex
+	commit := sp.commits.commit
+	sp.commits.commit = func(recs []*JobRecord) error {
+		mu.Lock()
+		batches++
+		records += len(recs)
+		mu.Unlock()
+		return commit(recs)
+	}
+	const n = 64
+	var wg sync.WaitGroup
+	for i := 1; i <= n; i++ {
+		wg.Go(func() {
+			doc := bytes.Repeat([]byte{byte(i)}, 1000+i)
+			job, err := sp.Spool(t.Context(), ipp.JobInfo{User: ipp.User{ID: "u"}, Number: i, Name: fmt.Sprint(i)}, bytes.NewReader(doc))
+			if err != nil || job.Number != i {
+				t.Errorf("job %d: %+v, %v", i, job, err)
+			}
+		})
+	}
+	wg.Wait()
+	if records != n {
+		t.Fatalf("%d records committed, want %d", records, n)
+	}
+	t.Logf("%d jobs in %d commits", n, batches)
+	jobs, err := sp.store.Jobs(func(JobRecord) bool { return true })
+	if err != nil || len(jobs) != n {
+		t.Fatalf("%d jobs stored, %v", len(jobs), err)
+	}
+	for _, j := range jobs {
+		rc, err := sp.docs.Open(j.ID, j.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(b, bytes.Repeat([]byte{byte(j.Number)}, 1000+j.Number)) {
+			t.Errorf("job %d: document differs (%v)", j.Number, err)
+		}
+	}
+	seq, _ := sp.store.JobSequence()
+	if seq < n {
+		t.Errorf("sequence %d, want at least %d: reserved numbers could be reused", seq, n)
+	}
+}
+
+func TestQueueCapabilities(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		name     string
+		printers []Printer
+		want     ipp.Capabilities
+	}{
+		{"no printers", nil, ipp.Capabilities{}},
+		{"unknown", []Printer{{Enabled: true}}, ipp.Capabilities{}},
+		{"all mono simplex", []Printer{{Enabled: true, Color: &no, Duplex: &no}}, ipp.Capabilities{NoColor: true, NoDuplex: true}},
+		{"one colour", []Printer{{Enabled: true, Color: &no, Duplex: &no}, {Enabled: true, Color: &yes, Duplex: &no}}, ipp.Capabilities{NoDuplex: true}},
+		{"disabled colour ignored", []Printer{{Enabled: true, Color: &no, Duplex: &yes}, {Color: &yes}}, ipp.Capabilities{NoColor: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := QueueCapabilities(tc.printers); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
