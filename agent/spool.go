@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -42,6 +43,9 @@ func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled f
 // OpenSpool opens a spool (database and document directory) in dir
 // without the rest of the agent; Close closes its database.
 func OpenSpool(dir string, logger *slog.Logger) (*Spool, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("agent: spool: %w", err)
+	}
 	store, err := OpenStore(filepath.Join(dir, "agent.db"))
 	if err != nil {
 		return nil, err
@@ -127,4 +131,10 @@ func newJobID() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// Count is how many job records the spool holds.
+func (s *Spool) Count() (int, error) {
+	jobs, err := s.store.Jobs(func(JobRecord) bool { return true })
+	return len(jobs), err
 }

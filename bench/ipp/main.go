@@ -1,0 +1,34 @@
+// Command ipp measures how many Print-Jobs a second the agent's queue
+// makes durable, against cupsd on the same machine doing the same: see
+// README.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	var cfg config
+	flag.IntVar(&cfg.jobs, "n", 1000, "Print-Jobs to send to each server")
+	flag.IntVar(&cfg.clients, "c", 16, "concurrent clients")
+	flag.IntVar(&cfg.size, "size", 110_000, "PDF size in bytes")
+	flag.StringVar(&cfg.cupsd, "cupsd", "/usr/sbin/cupsd", "cupsd binary; empty skips cupsd")
+	flag.StringVar(&cfg.lpadmin, "lpadmin", "/usr/sbin/lpadmin", "lpadmin binary")
+	flag.BoolVar(&cfg.plain, "agent-plain", false, "send to the agent over plain IPP (loopback) instead of IPPS")
+	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := run(ctx, cfg, log, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/ipp:", err)
+		os.Exit(1)
+	}
+}
