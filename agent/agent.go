@@ -117,6 +117,9 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 		a.metrics.spoolBytes.Add(float64(rec.Size))
 		a.kick(a.uploadKick)
 	})
+	if err := a.spool.recover(); err != nil {
+		return nil, err
+	}
 	jobs, err := newIPPJobs(a)
 	if err != nil {
 		return nil, err

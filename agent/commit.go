@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"errors"
 	"sync"
 )
 
@@ -16,12 +17,16 @@ const maxCommitBatch = 512
 // batch gathers: there is no timer, so one lone client waits for exactly
 // one directory fsync and one transaction, and many clients share them.
 //
-// Order matters for crashes: names are durable before the records that
-// point at them, so a record never names a missing file; a file without a
-// record (crash between the two) is an orphan the start-up sweep removes.
+// The directory fsync and the transaction run at the same time: a caller
+// hears of its job only when both are done. A crash in between leaves a
+// document without a record, or a record whose document's name did not
+// reach the disk; neither was acknowledged, and Spool.recover, at start,
+// removes both kinds.
 type committer struct {
 	syncDir func() error
 	commit  func([]*JobRecord) error
+	// undo removes committed records whose batch failed otherwise.
+	undo func([]*JobRecord) error
 
 	mu      sync.Mutex
 	pending []*commitReq
@@ -65,13 +70,21 @@ func (c *committer) commitBatch() {
 	c.pending = c.pending[len(batch):]
 	c.mu.Unlock()
 
-	err := c.syncDir()
-	if err == nil {
-		recs := make([]*JobRecord, len(batch))
-		for i, r := range batch {
-			recs[i] = r.rec
+	recs := make([]*JobRecord, len(batch))
+	for i, r := range batch {
+		recs[i] = r.rec
+	}
+	var wg sync.WaitGroup
+	var dirErr error
+	wg.Go(func() { dirErr = c.syncDir() })
+	err := c.commit(recs)
+	wg.Wait()
+	if err == nil && dirErr != nil {
+		err = dirErr
+		if uerr := c.undo(recs); uerr != nil {
+			// Spool.recover drops them at the next start.
+			err = errors.Join(err, uerr)
 		}
-		err = c.commit(recs)
 	}
 	for _, r := range batch {
 		r.done <- err

@@ -204,3 +204,16 @@ func (a *Agent) applySiteConfig(sc SiteConfig) {
 		a.queue.SetCapabilities(QueueCapabilities(sc.Printers))
 	}
 }
+
+// removeJobs deletes records (a failed group commit, or recovery).
+func (s *Store) removeJobs(jobs []*JobRecord) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketJobs)
+		for _, j := range jobs {
+			if err := b.Delete([]byte(j.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

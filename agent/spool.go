@@ -36,8 +36,47 @@ func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled f
 	}
 	return &Spool{
 		docs: docs, store: store, log: logger, spooled: spooled,
-		commits: &committer{syncDir: docs.SyncDir, commit: store.AddJobs},
+		commits: &committer{syncDir: docs.SyncDir, commit: store.AddJobs, undo: store.removeJobs},
 	}
+}
+
+// recover makes the spool whole after a crash: a document without a
+// record, or a record without its document, belongs to a job that was
+// never acknowledged (group commit writes the two at once) or was being
+// deleted; both go.
+func (s *Spool) recover() error {
+	ids, err := s.docs.IDs()
+	if err != nil {
+		return err
+	}
+	docs := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		docs[id] = true
+	}
+	jobs, err := s.store.Jobs(func(JobRecord) bool { return true })
+	if err != nil {
+		return err
+	}
+	var lost []*JobRecord
+	for i := range jobs {
+		if !docs[jobs[i].ID] {
+			lost = append(lost, &jobs[i])
+		}
+		delete(docs, jobs[i].ID)
+	}
+	if len(lost) > 0 {
+		s.log.Warn("spool: dropping records without a document (never acknowledged)", "jobs", len(lost))
+		if err := s.store.removeJobs(lost); err != nil {
+			return err
+		}
+	}
+	for id := range docs {
+		s.log.Info("spool: removing a document without a record", "job", id)
+		if err := s.docs.Remove(id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // OpenSpool opens a spool (database and document directory) in dir
@@ -55,7 +94,12 @@ func OpenSpool(dir string, logger *slog.Logger) (*Spool, error) {
 		store.Close()
 		return nil, err
 	}
-	return newSpool(docs, store, logger, nil), nil
+	sp := newSpool(docs, store, logger, nil)
+	if err := sp.recover(); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return sp, nil
 }
 
 // Close closes the spool's database.

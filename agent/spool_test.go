@@ -86,3 +86,38 @@ func TestQueueCapabilities(t *testing.T) {
 		})
 	}
 }
+
+// After a crash, documents without records and records without documents
+// (neither acknowledged) are removed; whole jobs stay.
+func TestSpoolRecover(t *testing.T) {
+	dir := t.TempDir()
+	sp, err := OpenSpool(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := sp.Spool(t.Context(), ipp.JobInfo{User: ipp.User{ID: "u"}, Number: 1}, bytes.NewReader([]byte("whole")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := sp.docs.WriteFile("orphan", bytes.NewReader([]byte("no record"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.store.AddJob(&JobRecord{ID: "nodoc", Number: 2}); err != nil {
+		t.Fatal(err)
+	}
+	sp.Close()
+
+	sp, err = OpenSpool(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	jobs, _ := sp.store.Jobs(func(JobRecord) bool { return true })
+	if len(jobs) != 1 || jobs[0].ID != whole.ID {
+		t.Errorf("records after recovery: %+v", jobs)
+	}
+	ids, _ := sp.docs.IDs()
+	if len(ids) != 1 || ids[0] != whole.ID {
+		t.Errorf("documents after recovery: %v", ids)
+	}
+}

@@ -40,14 +40,28 @@ func Open(dir string) (*Store, error) {
 func (s *Store) Dir() string { return s.dir }
 
 // Write stores the document read from r under id with a new random key and
-// returns the key and the plaintext size. It returns after fsync of the
-// file and of the directory.
+// returns the key and the plaintext size. A document already stored under
+// id is replaced atomically. It returns after fsync of the file and of the
+// directory.
 func (s *Store) Write(id string, r io.Reader) (key []byte, size int64, err error) {
-	if key, size, err = s.WriteFile(id, r); err != nil {
+	path, err := s.path(id)
+	if err != nil {
 		return nil, 0, err
 	}
-	if err = s.SyncDir(); err != nil {
-		s.Remove(id)
+	f, err := os.CreateTemp(s.dir, id+".*.tmp")
+	if err != nil {
+		return nil, 0, fmt.Errorf("docstore: %w", err)
+	}
+	tmp := f.Name()
+	if key, size, err = encryptTo(f, id, r); err != nil {
+		os.Remove(tmp)
+		return nil, 0, err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return nil, 0, fmt.Errorf("docstore: %w", err)
+	}
+	if err = syncDir(s.dir); err != nil {
 		return nil, 0, err
 	}
 	return key, size, nil
@@ -58,43 +72,52 @@ func (s *Store) Write(id string, r io.Reader) (key []byte, size int64, err error
 // writing many documents at once share it (group commit).
 func (s *Store) SyncDir() error { return syncDir(s.dir) }
 
-// WriteFile is Write without the directory fsync: the document's bytes are
-// on disk when it returns, its name only after the next SyncDir.
+// WriteFile stores a new document under id like Write, for callers that
+// batch their durability: the file is created in place (an id already
+// stored is an error), its bytes are on disk when WriteFile returns, its
+// name only after the next SyncDir. There is no temporary name and rename:
+// the file is nobody's until a record names it (a crash leaves an orphan
+// for the owner to sweep), and a rename would take the directory's lock
+// once more per document, which concurrent writers contend for.
 func (s *Store) WriteFile(id string, r io.Reader) (key []byte, size int64, err error) {
 	path, err := s.path(id)
 	if err != nil {
 		return nil, 0, err
 	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, 0, fmt.Errorf("docstore: %w", err)
+	}
+	if key, size, err = encryptTo(f, id, r); err != nil {
+		os.Remove(path)
+		return nil, 0, err
+	}
+	return key, size, nil
+}
+
+// encryptTo encrypts r into f with a new key, fsyncs and closes f.
+func encryptTo(f *os.File, id string, r io.Reader) (key []byte, size int64, err error) {
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("docstore: %w", cerr)
+		}
+	}()
 	key = make([]byte, KeySize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, 0, fmt.Errorf("docstore: key: %w", err)
 	}
-	f, err := os.CreateTemp(s.dir, id+".*.tmp")
-	if err != nil {
-		return nil, 0, fmt.Errorf("docstore: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	enc, err := sio.EncryptWriter(f, config(key))
+	enc, err := sio.EncryptWriter(noCloser{f}, config(key))
 	if err != nil {
 		return nil, 0, fmt.Errorf("docstore: %w", err)
 	}
 	if size, err = io.Copy(enc, r); err != nil {
 		return nil, 0, fmt.Errorf("docstore: write %s: %w", id, err)
 	}
-	if err = enc.Close(); err != nil { // closes f too
+	if err = enc.Close(); err != nil {
 		return nil, 0, fmt.Errorf("docstore: write %s: %w", id, err)
 	}
-	if err = syncFile(tmp); err != nil {
+	if err = syncFile(f); err != nil {
 		return nil, 0, err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return nil, 0, fmt.Errorf("docstore: %w", err)
 	}
 	return key, size, nil
 }
@@ -175,12 +198,12 @@ func config(key []byte) sio.Config {
 	return sio.Config{Key: key, MinVersion: sio.Version20, MaxVersion: sio.Version20}
 }
 
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("docstore: %w", err)
-	}
-	defer f.Close()
+// noCloser keeps sio's Close from closing the file before its fsync.
+type noCloser struct{ io.Writer }
+
+func (noCloser) Close() error { return nil }
+
+func syncFile(f *os.File) error {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("docstore: fsync: %w", err)
 	}

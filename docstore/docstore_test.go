@@ -85,3 +85,28 @@ func TestBadIDsAndMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestWriteFileThenSyncDir(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, n, err := s.WriteFile("j1", bytes.NewReader([]byte("hello")))
+	if err != nil || n != 5 {
+		t.Fatalf("WriteFile: %d, %v", n, err)
+	}
+	if err := s.SyncDir(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.WriteFile("j1", bytes.NewReader([]byte("again"))); err == nil {
+		t.Fatal("WriteFile replaced a stored document")
+	}
+	r, err := s.Open("j1", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if b, err := io.ReadAll(r); err != nil || string(b) != "hello" {
+		t.Fatalf("read %q, %v", b, err)
+	}
+}

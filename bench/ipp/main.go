@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -22,13 +23,24 @@ func main() {
 	flag.StringVar(&cfg.lpadmin, "lpadmin", "/usr/sbin/lpadmin", "lpadmin binary")
 	flag.BoolVar(&cfg.plain, "agent-plain", false, "send to the agent over plain IPP (loopback) instead of IPPS")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/ipp:", err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := run(ctx, cfg, log, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/ipp:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
