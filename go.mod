@@ -6,10 +6,12 @@ require (
 	github.com/OpenPrinting/goipp v1.2.0
 	github.com/coder/websocket v1.8.14
 	github.com/hashicorp/yamux v0.1.2
+	github.com/miekg/dns v1.1.57
 	github.com/minio/sio v0.4.1
 	github.com/prometheus/client_golang v1.23.2
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.45.0
+	golang.org/x/net v0.47.0
 	golang.org/x/sync v0.20.0
 	golang.org/x/sys v0.45.0
 	golang.org/x/term v0.37.0
@@ -25,5 +27,7 @@ require (
 	github.com/prometheus/common v0.66.1 // indirect
 	github.com/prometheus/procfs v0.16.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
+	golang.org/x/mod v0.27.0 // indirect
+	golang.org/x/tools v0.36.0 // indirect
 	google.golang.org/protobuf v1.36.8 // indirect
 )
