@@ -18,6 +18,7 @@ import (
 
 	"github.com/edgeprint/edgeprint/cardreader"
 	"github.com/edgeprint/edgeprint/certs"
+	"github.com/edgeprint/edgeprint/dnssd"
 	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/ipp"
 	"github.com/edgeprint/edgeprint/tunnel"
@@ -39,6 +40,7 @@ type Agent struct {
 	metrics  *metrics
 	queue    *ipp.Server
 	spool    *Spool
+	mdns     *dnssd.Responder // nil when not advertising
 	tls      *tls.Config
 	started  time.Time
 
@@ -144,6 +146,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if a.ippLn, err = net.Listen("tcp", cfg.IPP.Listen); err != nil {
 		return nil, fmt.Errorf("agent: ipp: %w", err)
 	}
+	a.mdns = a.newAdvertiser()
 	if a.adminLn, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
 		return nil, fmt.Errorf("agent: admin: %w", err)
 	}
@@ -176,6 +179,7 @@ func (a *Agent) services() []service {
 		s = append(s, service{"card reader " + r.model, func(ctx context.Context) error { return l.Serve(ctx, r.ln) }})
 	}
 	return append(s,
+		service{"dnssd", a.runAdvertiser},
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
@@ -216,6 +220,9 @@ func (a *Agent) serveAdmin(ctx context.Context) error {
 }
 
 func (a *Agent) close() {
+	if a.mdns != nil {
+		a.mdns.Close()
+	}
 	for _, ln := range []net.Listener{a.ippLn, a.adminLn} {
 		if ln != nil {
 			ln.Close()

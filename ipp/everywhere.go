@@ -210,11 +210,44 @@ func mediaCol(name string) goipp.Collection {
 	return c
 }
 
-// isRasterOrImage reports whether a format is one the queue converts to PDF.
-func isRasterOrImage(format string) bool {
-	switch strings.ToLower(format) {
-	case FormatJPEG, FormatURF, FormatPWGRaster:
-		return true
+
+// TXT is the DNS-SD TXT record of the queue as it is now (see QueueTXT).
+func (s *Server) TXT(adminURL string) [][2]string {
+	c := s.cfg
+	c.Capabilities = s.capabilities()
+	return QueueTXT(c, adminURL)
+}
+
+// QueueTXT is the DNS-SD TXT record of the _ipp._tcp and _ipps._tcp
+// services of the queue c describes (Bonjour Printing 1.2.1, AirPrint and
+// Mopria keys), key=value pairs in order; adminURL is the queue's web
+// page. Every string is well under 255 bytes but note (the location) and
+// adminurl, which the caller bounds.
+func QueueTXT(c Config, adminURL string) [][2]string {
+	caps := c.Capabilities
+	tf := func(b bool) string {
+		if b {
+			return "T"
+		}
+		return "F"
 	}
-	return false
+	return [][2]string{
+		{"txtvers", "1"},
+		{"qtotal", "1"},
+		{"rp", strings.TrimPrefix(queuePath, "/")},
+		{"ty", makeAndModel},
+		{"product", "(" + makeAndModel + ")"},
+		{"note", c.Location},
+		{"adminurl", adminURL},
+		{"priority", "50"},
+		{"pdl", strings.Join([]string{FormatPDF, FormatJPEG, FormatURF, FormatPWGRaster}, ",")},
+		{"URF", strings.Join(URFSupported(caps), ",")},
+		{"UUID", strings.ToLower(c.UUID)},
+		{"TLS", "1.2"},
+		{"Color", tf(caps.Color())},
+		{"Duplex", tf(caps.Duplex())},
+		{"air", "username,password"},
+		{"kind", "document"},
+		{"mopria-certified", "2.0"},
+	}
 }

@@ -29,6 +29,7 @@ Usage:
                                                create a company, its first admin and API token
   edgeprint relay token create --data-dir DIR --company CODE [--name NAME]
                                                create an admin API token
+  edgeprint dnssd-zone --domain ZONE --addr IP  print unicast DNS-SD records of the agent's queue
   edgeprint version                            print the version
 
 Run "edgeprint COMMAND -h" for a command's flags.
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAgent(ctx, rest, stdin, stdout, stderr)
 	case "relay":
 		return runRelay(ctx, rest, stdout, stderr)
+	case "dnssd-zone":
+		return runDNSSDZone(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "edgeprint", version)
 		return nil
