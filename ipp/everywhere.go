@@ -210,7 +210,6 @@ func mediaCol(name string) goipp.Collection {
 	return c
 }
 
-
 // TXT is the DNS-SD TXT record of the queue as it is now (see QueueTXT).
 func (s *Server) TXT(adminURL string) [][2]string {
 	c := s.cfg
