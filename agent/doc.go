@@ -18,4 +18,22 @@
 //     keeps its own copy according to the company's retention.
 //   - A card number looked up at the relay is cached (as a SHA-256) so the
 //     same badge releases local jobs while the relay is down.
+//   - The spool group-commits (commit.go): each job's document file is
+//     written and fsynced by its own request, in parallel; then one batch
+//     takes every record waiting, fsyncs the spool directory once and, at
+//     the same time, commits all the records in one bbolt transaction. The
+//     client hears successful-ok only after both. A crash in between leaves
+//     half a job that was never acknowledged; Spool.recover removes it at
+//     start. Documents are created in place (O_EXCL), not renamed, which
+//     saves one directory operation per job.
+//   - The print queue's job state comes from the database through
+//     ippjobs.go (ipp.JobStore): Get-Jobs, Cancel-Job, Hold-Job and
+//     Release-Job see and change the spooled records; a canceled job's
+//     record and document go at once and the relay hears "canceled".
+//   - The queue offers colour if any enabled printer does colour or is not
+//     known not to, duplex likewise (QueueCapabilities).
+//   - The queue is advertised over mDNS (dnssd) on every multicast
+//     interface unless ipp.dnssd says otherwise, and never when the queue
+//     listens on loopback only; `edgeprint dnssd-zone` prints the same
+//     records for a unicast DNS zone.
 package agent
