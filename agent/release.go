@@ -7,9 +7,11 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/edgeprint/edgeprint/cardreader"
+	"github.com/edgeprint/edgeprint/docconv"
 	"github.com/edgeprint/edgeprint/raw9100"
 )
 
@@ -142,8 +144,19 @@ func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
 	}
 	defer doc.Close()
 
+	// Images and rasters from phones become PDF here, at release (see
+	// package docconv): the spool keeps what the client sent.
+	var body io.Reader = doc
+	format := j.Format
+	if docconv.Converts(format) {
+		pr, pw := io.Pipe()
+		var wg sync.WaitGroup
+		wg.Go(func() { pw.CloseWithError(docconv.ToPDF(pw, doc, j.Format)) })
+		defer func() { pr.Close(); wg.Wait() }()
+		body, format = pr, docconv.FormatPDF
+	}
 	start := time.Now()
-	n, err := a.send(ctx, p, raw9100.Job{Name: j.Name, User: j.User.Email, Format: j.Format}, doc)
+	n, err := a.send(ctx, p, raw9100.Job{Name: j.Name, User: j.User.Email, Format: format}, body)
 	if err != nil {
 		a.metrics.releases.WithLabelValues("failed").Inc()
 		return err

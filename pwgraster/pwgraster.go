@@ -66,6 +66,10 @@ const (
 const (
 	MaxDPI       = 2400
 	MaxDimension = 60000 // pixels or lines
+	// MaxPageBytes caps a page's raw size: a few bytes of input can
+	// describe a page of repeated lines, and converting it costs its raw
+	// size. 600 dpi A3 in 8-bit RGB is 209 MB.
+	MaxPageBytes = 512 << 20
 )
 
 // ErrFormat is returned for a stream that is not PWG Raster or breaks a limit.
@@ -78,6 +82,8 @@ func (h Header) Validate() error {
 		return fmt.Errorf("%w: resolution %d", ErrFormat, h.DPI)
 	case h.Width <= 0 || h.Width > MaxDimension || h.Height <= 0 || h.Height > MaxDimension:
 		return fmt.Errorf("%w: size %dx%d", ErrFormat, h.Width, h.Height)
+	case h.NumColors > 0 && h.BitsPerColor > 0 && int64(h.BytesPerLine())*int64(h.Height) > MaxPageBytes:
+		return fmt.Errorf("%w: page over %d bytes", ErrFormat, MaxPageBytes)
 	}
 	switch {
 	case h.ColorSpace == ColorSpaceBlack && h.NumColors == 1 && (h.BitsPerColor == 1 || h.BitsPerColor == 8):
@@ -224,42 +230,56 @@ func (r *Reader) NextPage() (Header, error) {
 // ReadPage decodes the page whose header NextPage returned, calling
 // line(y, buf) for every line, in order.
 func (r *Reader) ReadPage(h Header, line func(y int, buf []byte) error) error {
-	unit := h.bytesPerUnit()
-	buf := make([]byte, h.BytesPerLine())
-	for y := 0; y < h.Height; {
-		rep, err := r.r.ReadByte()
+	return decodeLines(r.r, h.BytesPerLine(), h.bytesPerUnit(), h.Height, 0x00, line)
+}
+
+// decodeLines reads height lines of bytesPerLine in the PackBits variant
+// PWG Raster and URF share: a line-repeat byte, then runs (n < 128: the next
+// unit n+1 times; n > 128: 257-n literal units; 128: the rest of the line
+// is blank, filled with fill).
+func decodeLines(r *bufio.Reader, bytesPerLine, unit, height int, fill byte, line func(y int, buf []byte) error) error {
+	buf := make([]byte, bytesPerLine)
+	short := fmt.Errorf("%w: page cut short", ErrFormat)
+	for y := 0; y < height; {
+		rep, err := r.ReadByte()
 		if err != nil {
-			return fmt.Errorf("%w: page cut short", ErrFormat)
+			return short
 		}
 		for x := 0; x < len(buf); {
-			c, err := r.r.ReadByte()
+			c, err := r.ReadByte()
 			if err != nil {
-				return fmt.Errorf("%w: page cut short", ErrFormat)
+				return short
 			}
-			if c < 128 {
+			switch {
+			case c == 128:
+				for i := x; i < len(buf); i++ {
+					buf[i] = fill
+				}
+				x = len(buf)
+			case c < 128:
 				n := (int(c) + 1) * unit
 				if x+n > len(buf) {
 					return fmt.Errorf("%w: run past the end of a line", ErrFormat)
 				}
-				if _, err := io.ReadFull(r.r, buf[x:x+unit]); err != nil {
-					return fmt.Errorf("%w: page cut short", ErrFormat)
+				if _, err := io.ReadFull(r, buf[x:x+unit]); err != nil {
+					return short
 				}
 				for i := unit; i < n; i += unit {
 					copy(buf[x+i:x+i+unit], buf[x:x+unit])
 				}
 				x += n
-			} else {
+			default:
 				n := (257 - int(c)) * unit
 				if x+n > len(buf) {
 					return fmt.Errorf("%w: run past the end of a line", ErrFormat)
 				}
-				if _, err := io.ReadFull(r.r, buf[x:x+n]); err != nil {
-					return fmt.Errorf("%w: page cut short", ErrFormat)
+				if _, err := io.ReadFull(r, buf[x:x+n]); err != nil {
+					return short
 				}
 				x += n
 			}
 		}
-		for i := 0; i <= int(rep) && y < h.Height; i++ {
+		for i := 0; i <= int(rep) && y < height; i++ {
 			if err := line(y, buf); err != nil {
 				return err
 			}
