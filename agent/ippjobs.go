@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -200,8 +202,16 @@ func QueueCapabilities(printers []Printer) ipp.Capabilities {
 
 // applySiteConfig updates the queue from a new site configuration.
 func (a *Agent) applySiteConfig(sc SiteConfig) {
-	if a.queue != nil {
-		a.queue.SetCapabilities(QueueCapabilities(sc.Printers))
+	if a.queue == nil {
+		return
+	}
+	a.queue.SetCapabilities(QueueCapabilities(sc.Printers))
+	if a.mdns != nil {
+		_, port, _ := net.SplitHostPort(a.ippLn.Addr().String())
+		n, _ := strconv.Atoi(port)
+		if err := a.mdns.SetTXT(a.dnssdService(n).TXT); err != nil {
+			a.log.Warn("dnssd: update TXT", "err", err)
+		}
 	}
 }
 

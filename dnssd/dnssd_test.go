@@ -149,3 +149,23 @@ func TestProbeConflict(t *testing.T) {
 		t.Fatal("another host's SRV for our name is not a conflict")
 	}
 }
+
+func TestSetTXT(t *testing.T) {
+	r, err := New(Config{Service: testService(), Interfaces: []string{"none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.SetTXT(TXT{{"URF", "V1.4,W8"}}); err != nil {
+		t.Fatal(err)
+	}
+	q := new(dns.Msg)
+	q.SetQuestion(`Acme\ HQ\ Secure\ Print._ipp._tcp.local.`, dns.TypeTXT)
+	resp := r.answer(q)
+	if resp == nil || len(resp.Answer) != 1 || resp.Answer[0].(*dns.TXT).Txt[0] != "URF=V1.4,W8" {
+		t.Fatalf("answer after SetTXT: %v", resp)
+	}
+	if err := r.SetTXT(TXT{{"note", strings.Repeat("x", 300)}}); err == nil {
+		t.Error("a 300-byte TXT string was accepted")
+	}
+}

@@ -105,6 +105,25 @@ func (r *Responder) setService(s Service) {
 	r.records = s.Records("local.")
 }
 
+// SetTXT replaces the TXT record (the queue's capabilities changed) and,
+// when advertising by multicast, announces it once.
+func (r *Responder) SetTXT(txt TXT) error {
+	r.mu.Lock()
+	s := r.svc
+	s.TXT = txt
+	if err := s.Validate(); err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	r.setService(s)
+	probing := r.probing
+	r.mu.Unlock()
+	if r.mcast != nil && !probing {
+		r.sendAll(r.announcement(false))
+	}
+	return nil
+}
+
 // Instance is the instance name in use (renamed after a conflict).
 func (r *Responder) Instance() string {
 	r.mu.Lock()
