@@ -114,11 +114,13 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if err != nil {
 		return nil, err
 	}
-	a.spool = newSpool(a.docs, a.store, logger, func(rec JobRecord) {
+	if a.spool, err = newSpool(a.docs, a.store, logger, func(rec JobRecord) {
 		a.metrics.jobsSpooled.Inc()
 		a.metrics.spoolBytes.Add(float64(rec.Size))
 		a.kick(a.uploadKick)
-	})
+	}); err != nil {
+		return nil, err
+	}
 	if err := a.spool.recover(); err != nil {
 		return nil, err
 	}

@@ -3,30 +3,35 @@ package agent
 import (
 	"errors"
 	"sync"
+
+	"github.com/edgeprint/edgeprint/docstore"
 )
 
 // maxCommitBatch caps the records one group commit writes.
 const maxCommitBatch = 512
 
-// committer is the spool's group commit. Every Spool call writes and
-// fsyncs its own document file (in its own goroutine, in parallel), then
-// hands its record to the committer and waits. The committer takes every
-// record waiting, fsyncs the spool directory once (making all their file
-// names durable) and commits all the records in one bbolt transaction
-// (one fsync), then wakes their callers. While one commit runs, the next
-// batch gathers: there is no timer, so one lone client waits for exactly
-// one directory fsync and one transaction, and many clients share them.
+// committer is the spool's group commit. Every Spool call encrypts its
+// document in its own goroutine, in parallel: a small one (most print
+// jobs) into memory, a large one into its own file, fsynced. Then it hands
+// its record (and the small document) to the committer and waits. The
+// committer takes everything waiting and, at the same time: appends the
+// small documents to the current segment in one write and fdatasyncs it
+// once; fsyncs the spool directory once if large documents' names need it;
+// commits all the records in one bbolt transaction. Then it wakes the
+// callers. While one commit runs, the next batch gathers: there is no
+// timer, so a lone client waits for one commit, and many share them.
 //
-// The directory fsync and the transaction run at the same time: a caller
-// hears of its job only when both are done. A crash in between leaves a
-// document without a record, or a record whose document's name did not
-// reach the disk; neither was acknowledged, and Spool.recover, at start,
-// removes both kinds.
+// A caller hears of its job only when all of that is done. A crash in
+// between leaves a document without a record, or a record whose document
+// (name, or segment bytes) did not reach the disk; neither was
+// acknowledged, and Spool.recover, at start, removes both kinds (segment
+// documents are read back and authenticated).
 type committer struct {
 	syncDir func() error
 	commit  func([]*JobRecord) error
 	// undo removes committed records whose batch failed otherwise.
 	undo func([]*JobRecord) error
+	segs *docstore.Segments
 
 	mu      sync.Mutex
 	pending []*commitReq
@@ -35,13 +40,15 @@ type committer struct {
 
 type commitReq struct {
 	rec  *JobRecord
+	blob []byte // the encrypted document, to append to a segment; nil for a file
 	done chan error
 	lead chan struct{} // closed when this caller is to commit the next batch
 }
 
-// add queues rec and returns once it is durable (or failed).
-func (c *committer) add(rec *JobRecord) error {
-	req := &commitReq{rec: rec, done: make(chan error, 1), lead: make(chan struct{})}
+// add queues rec (with blob, its document for a segment, or nil when the
+// document is in its own file) and returns once it is durable (or failed).
+func (c *committer) add(rec *JobRecord, blob []byte) error {
+	req := &commitReq{rec: rec, blob: blob, done: make(chan error, 1), lead: make(chan struct{})}
 	c.mu.Lock()
 	c.pending = append(c.pending, req)
 	lead := !c.running
@@ -71,19 +78,52 @@ func (c *committer) commitBatch() {
 	c.mu.Unlock()
 
 	recs := make([]*JobRecord, len(batch))
+	var blobs [][]byte
+	var withBlob []*JobRecord
+	files := false
 	for i, r := range batch {
 		recs[i] = r.rec
+		if r.blob != nil {
+			blobs = append(blobs, r.blob)
+			withBlob = append(withBlob, r.rec)
+		} else {
+			files = true
+		}
 	}
-	var wg sync.WaitGroup
-	var dirErr error
-	wg.Go(func() { dirErr = c.syncDir() })
-	err := c.commit(recs)
-	wg.Wait()
-	if err == nil && dirErr != nil {
-		err = dirErr
-		if uerr := c.undo(recs); uerr != nil {
-			// Spool.recover drops them at the next start.
-			err = errors.Join(err, uerr)
+	var err error
+	if len(blobs) > 0 {
+		var locs []docstore.Loc
+		if locs, err = c.segs.Append(blobs); err == nil {
+			for i, rec := range withBlob {
+				rec.Loc = &locs[i]
+			}
+		}
+	}
+	if err == nil {
+		var wg sync.WaitGroup
+		var dirErr, segErr error
+		if files {
+			wg.Go(func() { dirErr = c.syncDir() })
+		}
+		if len(blobs) > 0 {
+			wg.Go(func() { segErr = c.segs.Sync() })
+		}
+		err = c.commit(recs)
+		wg.Wait()
+		if err == nil && (dirErr != nil || segErr != nil) {
+			err = errors.Join(dirErr, segErr)
+			if uerr := c.undo(recs); uerr != nil {
+				// Spool.recover drops them at the next start.
+				err = errors.Join(err, uerr)
+			}
+		}
+		if err != nil {
+			for _, rec := range withBlob {
+				if rec.Loc != nil {
+					_ = c.segs.Remove(*rec.Loc)
+					rec.Loc = nil
+				}
+			}
 		}
 	}
 	for _, r := range batch {

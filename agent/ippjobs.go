@@ -120,7 +120,7 @@ func (j *ippJobs) Cancel(_ context.Context, number int) error {
 	if err := j.a.store.FinishJob(StateReport{JobID: r.ID, State: "canceled", Reason: "canceled by its owner"}); err != nil {
 		return fmt.Errorf("agent: cancel job: %w", err)
 	}
-	if err := j.a.docs.Remove(r.ID); err != nil {
+	if err := j.a.spool.Remove(r); err != nil {
 		j.a.log.Warn("remove canceled document", "job", r.ID, "err", err)
 	}
 	j.a.kick(j.a.reportKick)

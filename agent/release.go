@@ -135,7 +135,7 @@ func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
 	var doc io.ReadCloser
 	var err error
 	if j.local != nil {
-		doc, err = a.docs.Open(j.ID, j.local.Key)
+		doc, err = a.spool.Open(*j.local)
 	} else {
 		doc, err = a.relay.document(ctx, j.ID)
 	}
@@ -167,7 +167,7 @@ func (a *Agent) release(ctx context.Context, j heldJob, p Printer) error {
 		return fmt.Errorf("record printed job: %w", err)
 	}
 	if j.local != nil {
-		if err := a.docs.Remove(j.ID); err != nil {
+		if err := a.spool.Remove(*j.local); err != nil {
 			a.log.Warn("remove printed document", "job", j.ID, "err", err)
 		}
 	}

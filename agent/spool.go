@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -23,6 +24,7 @@ import (
 // for tools and benchmarks.
 type Spool struct {
 	docs    *docstore.Store
+	segs    *docstore.Segments
 	store   *Store
 	commits *committer
 	log     *slog.Logger
@@ -30,14 +32,41 @@ type Spool struct {
 	spooled func(JobRecord)
 }
 
-func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled func(JobRecord)) *Spool {
+// maxSegmentDoc is the largest document kept in a segment; larger ones
+// get a file of their own. A print job from a phone is tens to hundreds of
+// kilobytes.
+const maxSegmentDoc = 1 << 20
+
+// newSpool opens the segments in docs' directory and makes the spool;
+// recover must run before the first Spool.
+func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled func(JobRecord)) (*Spool, error) {
 	if spooled == nil {
 		spooled = func(JobRecord) {}
 	}
-	return &Spool{
-		docs: docs, store: store, log: logger, spooled: spooled,
-		commits: &committer{syncDir: docs.SyncDir, commit: store.AddJobs, undo: store.removeJobs},
+	segs, err := docstore.OpenSegments(docs.Dir())
+	if err != nil {
+		return nil, err
 	}
+	return &Spool{
+		docs: docs, segs: segs, store: store, log: logger, spooled: spooled,
+		commits: &committer{syncDir: docs.SyncDir, commit: store.AddJobs, undo: store.removeJobs, segs: segs},
+	}, nil
+}
+
+// Open returns the plaintext of a spooled job's document.
+func (s *Spool) Open(rec JobRecord) (io.ReadCloser, error) {
+	if rec.Loc != nil {
+		return s.segs.Open(*rec.Loc, rec.Key)
+	}
+	return s.docs.Open(rec.ID, rec.Key)
+}
+
+// Remove deletes a spooled job's document (its record is the caller's).
+func (s *Spool) Remove(rec JobRecord) error {
+	if rec.Loc != nil {
+		return s.segs.Remove(*rec.Loc)
+	}
+	return s.docs.Remove(rec.ID)
 }
 
 // recover makes the spool whole after a crash: a document without a
@@ -59,10 +88,22 @@ func (s *Spool) recover() error {
 	}
 	var lost []*JobRecord
 	for i := range jobs {
-		if !docs[jobs[i].ID] {
-			lost = append(lost, &jobs[i])
+		j := &jobs[i]
+		switch {
+		case j.Loc != nil:
+			if err := s.segs.Verify(*j.Loc, j.Key); err != nil {
+				s.log.Warn("spool: segment document missing or damaged", "job", j.ID, "err", err)
+				lost = append(lost, j)
+				continue
+			}
+			s.segs.Retain(*j.Loc)
+		case !docs[j.ID]:
+			lost = append(lost, j)
 		}
-		delete(docs, jobs[i].ID)
+		delete(docs, j.ID)
+	}
+	if err := s.segs.Sweep(); err != nil {
+		return err
 	}
 	if len(lost) > 0 {
 		s.log.Warn("spool: dropping records without a document (never acknowledged)", "jobs", len(lost))
@@ -94,7 +135,11 @@ func OpenSpool(dir string, logger *slog.Logger) (*Spool, error) {
 		store.Close()
 		return nil, err
 	}
-	sp := newSpool(docs, store, logger, nil)
+	sp, err := newSpool(docs, store, logger, nil)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	if err := sp.recover(); err != nil {
 		store.Close()
 		return nil, err
@@ -112,8 +157,23 @@ func (s *Spool) Close() error { return s.store.Close() }
 // either no job or a whole one.
 func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp.Job, error) {
 	id := newJobID()
-	key, size, err := s.docs.WriteFile(id, doc)
+	// A small document is encrypted in memory and goes to a segment with
+	// its batch; a large one is written to its own file now.
+	small, err := io.ReadAll(io.LimitReader(doc, maxSegmentDoc+1))
 	if err != nil {
+		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
+	}
+	var key, blob []byte
+	var size int64
+	if len(small) <= maxSegmentDoc {
+		if blob, key, err = docstore.Seal(small); err != nil {
+			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
+		}
+		if blob == nil {
+			blob = []byte{} // an empty document still goes to a segment
+		}
+		size = int64(len(small))
+	} else if key, size, err = s.docs.WriteFile(id, io.MultiReader(bytes.NewReader(small), doc)); err != nil {
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
 	rec := JobRecord{
@@ -131,11 +191,15 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 		rec.Created = time.Now()
 	}
 	if err := ctx.Err(); err != nil {
-		s.docs.Remove(id)
+		if blob == nil {
+			s.docs.Remove(id)
+		}
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
-	if err := s.commits.add(&rec); err != nil {
-		s.docs.Remove(id)
+	if err := s.commits.add(&rec, blob); err != nil {
+		if blob == nil {
+			s.docs.Remove(id)
+		}
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
 	s.log.Info("job held", "job", id, "user", rec.User.Email, "bytes", size, "format", rec.Format)

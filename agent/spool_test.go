@@ -50,7 +50,7 @@ func TestSpoolGroupCommit(t *testing.T) {
 		t.Fatalf("%d jobs stored, %v", len(jobs), err)
 	}
 	for _, j := range jobs {
-		rc, err := sp.docs.Open(j.ID, j.Key)
+		rc, err := sp.Open(j)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,10 +99,20 @@ func TestSpoolRecover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	big, err := sp.Spool(t.Context(), ipp.JobInfo{User: ipp.User{ID: "u"}, Number: 3}, bytes.NewReader(make([]byte, maxSegmentDoc+1)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := sp.docs.WriteFile("orphan", bytes.NewReader([]byte("no record"))); err != nil {
 		t.Fatal(err)
 	}
 	if err := sp.store.AddJob(&JobRecord{ID: "nodoc", Number: 2}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := sp.store.Job(whole.ID)
+	cut := *w.Loc
+	cut.Off += 5 // as if the batch's bytes never reached the disk
+	if err := sp.store.AddJob(&JobRecord{ID: "cut", Number: 4, Key: w.Key, Loc: &cut}); err != nil {
 		t.Fatal(err)
 	}
 	sp.Close()
@@ -113,11 +123,21 @@ func TestSpoolRecover(t *testing.T) {
 	}
 	defer sp.Close()
 	jobs, _ := sp.store.Jobs(func(JobRecord) bool { return true })
-	if len(jobs) != 1 || jobs[0].ID != whole.ID {
+	if len(jobs) != 2 {
 		t.Errorf("records after recovery: %+v", jobs)
 	}
+	for _, j := range jobs {
+		if j.ID != whole.ID && j.ID != big.ID {
+			t.Errorf("record %s survived recovery", j.ID)
+		}
+		r, err := sp.Open(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+	}
 	ids, _ := sp.docs.IDs()
-	if len(ids) != 1 || ids[0] != whole.ID {
-		t.Errorf("documents after recovery: %v", ids)
+	if len(ids) != 1 || ids[0] != big.ID {
+		t.Errorf("document files after recovery: %v, want only the large job's", ids)
 	}
 }

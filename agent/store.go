@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/edgeprint/edgeprint/docstore"
 )
 
 // Buckets of the agent database.
@@ -65,6 +67,9 @@ type JobRecord struct {
 	// PINHash is the job-password (PIN) the client set, hashed with the
 	// job id; empty for none.
 	PINHash []byte `json:"pin_hash,omitempty"`
+	// Loc is where the document is when it is in a spool segment (small
+	// documents); nil when it has its own file.
+	Loc *docstore.Loc `json:"loc,omitempty"`
 }
 
 // User is a relay account as the agent knows it.
