@@ -10,15 +10,14 @@ import (
 // maxCommitBatch caps the records one group commit writes.
 const maxCommitBatch = 512
 
-// committer is the spool's group commit. Every Spool call encrypts its
-// document in its own goroutine, in parallel: a small one (most print
-// jobs) into memory, a large one into its own file, fsynced. Then it hands
-// its record (and the small document) to the committer and waits. The
-// committer takes everything waiting and, at the same time: appends the
-// small documents to the current segment in one write and fdatasyncs it
-// once; fsyncs the spool directory once if large documents' names need it;
-// commits all the records in one bbolt transaction. Then it wakes the
-// callers. While one commit runs, the next batch gathers: there is no
+// committer is the spool's group commit. Every Spool call encrypts and
+// writes its document in its own goroutine, in parallel: a small one (most
+// print jobs) into space reserved in the current segment file, a large one
+// into its own file, fsynced. Then it hands its record to the committer
+// and waits. The committer takes everything waiting and, at the same time:
+// fdatasyncs the segments the batch wrote to, once each; fsyncs the spool
+// directory once if large documents' names need it; commits all the
+// records in one bbolt transaction. Then it wakes the callers. While one commit runs, the next batch gathers: there is no
 // timer, so a lone client waits for one commit, and many share them.
 //
 // A caller hears of its job only when all of that is done. A crash in
@@ -31,7 +30,6 @@ type committer struct {
 	commit  func([]*JobRecord) error
 	// undo removes committed records whose batch failed otherwise.
 	undo func([]*JobRecord) error
-	segs *docstore.Segments
 
 	mu      sync.Mutex
 	pending []*commitReq
@@ -40,15 +38,16 @@ type committer struct {
 
 type commitReq struct {
 	rec  *JobRecord
-	blob []byte // the encrypted document, to append to a segment; nil for a file
+	seg  *docstore.Segment // where the document was written; nil for a file of its own
 	done chan error
 	lead chan struct{} // closed when this caller is to commit the next batch
 }
 
-// add queues rec (with blob, its document for a segment, or nil when the
-// document is in its own file) and returns once it is durable (or failed).
-func (c *committer) add(rec *JobRecord, blob []byte) error {
-	req := &commitReq{rec: rec, blob: blob, done: make(chan error, 1), lead: make(chan struct{})}
+// add queues rec (with seg, the segment its document was written to, or
+// nil when the document has a file of its own) and returns once it is
+// durable (or failed).
+func (c *committer) add(rec *JobRecord, seg *docstore.Segment) error {
+	req := &commitReq{rec: rec, seg: seg, done: make(chan error, 1), lead: make(chan struct{})}
 	c.mu.Lock()
 	c.pending = append(c.pending, req)
 	lead := !c.running
@@ -78,52 +77,47 @@ func (c *committer) commitBatch() {
 	c.mu.Unlock()
 
 	recs := make([]*JobRecord, len(batch))
-	var blobs [][]byte
-	var withBlob []*JobRecord
+	segs := map[*docstore.Segment]bool{}
 	files := false
 	for i, r := range batch {
 		recs[i] = r.rec
-		if r.blob != nil {
-			blobs = append(blobs, r.blob)
-			withBlob = append(withBlob, r.rec)
+		if r.seg != nil {
+			segs[r.seg] = true
 		} else {
 			files = true
 		}
 	}
-	var err error
-	if len(blobs) > 0 {
-		var locs []docstore.Loc
-		if locs, err = c.segs.Append(blobs); err == nil {
-			for i, rec := range withBlob {
-				rec.Loc = &locs[i]
-			}
-		}
+	var (
+		wg      sync.WaitGroup
+		syncMu  sync.Mutex
+		syncErr error
+	)
+	fail := func(err error) {
+		syncMu.Lock()
+		syncErr = errors.Join(syncErr, err)
+		syncMu.Unlock()
 	}
-	if err == nil {
-		var wg sync.WaitGroup
-		var dirErr, segErr error
-		if files {
-			wg.Go(func() { dirErr = c.syncDir() })
-		}
-		if len(blobs) > 0 {
-			wg.Go(func() { segErr = c.segs.Sync() })
-		}
-		err = c.commit(recs)
-		wg.Wait()
-		if err == nil && (dirErr != nil || segErr != nil) {
-			err = errors.Join(dirErr, segErr)
-			if uerr := c.undo(recs); uerr != nil {
-				// Spool.recover drops them at the next start.
-				err = errors.Join(err, uerr)
+	if files {
+		wg.Go(func() {
+			if err := c.syncDir(); err != nil {
+				fail(err)
 			}
-		}
-		if err != nil {
-			for _, rec := range withBlob {
-				if rec.Loc != nil {
-					_ = c.segs.Remove(*rec.Loc)
-					rec.Loc = nil
-				}
+		})
+	}
+	for seg := range segs {
+		wg.Go(func() {
+			if err := seg.Sync(); err != nil {
+				fail(err)
 			}
+		})
+	}
+	err := c.commit(recs)
+	wg.Wait()
+	if err == nil && syncErr != nil {
+		err = syncErr
+		if uerr := c.undo(recs); uerr != nil {
+			// Spool.recover drops them at the next start.
+			err = errors.Join(err, uerr)
 		}
 	}
 	for _, r := range batch {

@@ -49,7 +49,7 @@ func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled f
 	}
 	return &Spool{
 		docs: docs, segs: segs, store: store, log: logger, spooled: spooled,
-		commits: &committer{syncDir: docs.SyncDir, commit: store.AddJobs, undo: store.removeJobs, segs: segs},
+		commits: &committer{syncDir: docs.SyncDir, commit: store.AddJobs, undo: store.removeJobs},
 	}, nil
 }
 
@@ -163,16 +163,26 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 	if err != nil {
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
-	var key, blob []byte
-	var size int64
+	var (
+		key  []byte
+		size int64
+		loc  *docstore.Loc
+		seg  *docstore.Segment
+	)
 	if len(small) <= maxSegmentDoc {
+		var blob []byte
 		if blob, key, err = docstore.Seal(small); err != nil {
 			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 		}
-		if blob == nil {
-			blob = []byte{} // an empty document still goes to a segment
+		l, g, err := s.segs.Reserve(int64(len(blob)))
+		if err != nil {
+			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 		}
-		size = int64(len(small))
+		if err := g.Write(l, blob); err != nil {
+			s.segs.Remove(l)
+			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
+		}
+		loc, seg, size = &l, g, int64(len(small))
 	} else if key, size, err = s.docs.WriteFile(id, io.MultiReader(bytes.NewReader(small), doc)); err != nil {
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
@@ -186,20 +196,17 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 		Key:     key,
 		Number:  info.Number,
 		PINHash: pinHash(id, info.Password),
+		Loc:     loc,
 	}
 	if rec.Created.IsZero() {
 		rec.Created = time.Now()
 	}
 	if err := ctx.Err(); err != nil {
-		if blob == nil {
-			s.docs.Remove(id)
-		}
+		s.Remove(rec)
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
-	if err := s.commits.add(&rec, blob); err != nil {
-		if blob == nil {
-			s.docs.Remove(id)
-		}
+	if err := s.commits.add(&rec, seg); err != nil {
+		s.Remove(rec)
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
 	s.log.Info("job held", "job", id, "user", rec.User.Email, "bytes", size, "format", rec.Format)

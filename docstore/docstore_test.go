@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -127,17 +128,19 @@ func TestSegments(t *testing.T) {
 		}
 		docs, keys, blobs = append(docs, doc), append(keys, key), append(blobs, blob)
 	}
-	locs, err := segs.Append(blobs[:3])
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, err := segs.Append(blobs[3:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	locs = append(locs, more...)
-	if err := segs.Sync(); err != nil {
-		t.Fatal(err)
+	var locs []Loc
+	for _, b := range blobs {
+		loc, seg, err := segs.Reserve(int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := seg.Write(loc, b); err != nil {
+			t.Fatal(err)
+		}
+		if err := seg.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		locs = append(locs, loc)
 	}
 	for i, loc := range locs {
 		r, err := segs.Open(loc, keys[i])
@@ -163,5 +166,69 @@ func TestSegments(t *testing.T) {
 	}
 	if _, err := segs2.Open(locs[0], keys[0]); !errors.Is(err, ErrNotFound) {
 		t.Errorf("segment not swept: %v", err)
+	}
+}
+
+// Many writers at once, across segment rotations, each find their
+// document whole; segments go when their last document does.
+func TestSegmentsConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	segs, err := OpenSegments(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs.max = 20_000
+	type stored struct {
+		loc Loc
+		key []byte
+		doc []byte
+	}
+	var mu sync.Mutex
+	var all []stored
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			doc := bytes.Repeat([]byte{byte(i)}, 3000+i)
+			blob, key, err := Seal(doc)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			loc, seg, err := segs.Reserve(int64(len(blob)))
+			if err == nil {
+				err = seg.Write(loc, blob)
+			}
+			if err == nil {
+				err = seg.Sync()
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			all = append(all, stored{loc, key, doc})
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, s := range all {
+		r, err := segs.Open(s.loc, s.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || !bytes.Equal(b, s.doc) {
+			t.Fatalf("document at %+v differs: %v", s.loc, err)
+		}
+	}
+	for _, s := range all {
+		if err := segs.Remove(s.loc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	if len(left) > 1 {
+		t.Errorf("%d segments left after removing every document, want at most the current one", len(left))
 	}
 }

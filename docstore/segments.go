@@ -39,12 +39,14 @@ type Segments struct {
 	curSize int64
 	next    uint64
 	live    map[uint64]int
+	open    map[uint64]*Segment
+	max     int64 // SegmentSize; tests make it small
 }
 
 // OpenSegments opens the segments in dir (the Store's directory). The
 // caller then Retains every document it still has and calls Sweep.
 func OpenSegments(dir string) (*Segments, error) {
-	s := &Segments{dir: dir, live: map[uint64]int{}, next: 1}
+	s := &Segments{dir: dir, live: map[uint64]int{}, open: map[uint64]*Segment{}, next: 1, max: SegmentSize}
 	ids, err := s.ids()
 	if err != nil {
 		return nil, err
@@ -94,70 +96,77 @@ func Seal(doc []byte) (blob, key []byte, err error) {
 	return b.Bytes(), key, nil
 }
 
-// Append writes blobs at the end of the current segment, starting a new
-// one (its name made durable at once) when the current one is full. The
-// blobs are durable only after Sync.
-func (s *Segments) Append(blobs [][]byte) ([]Loc, error) {
+// Segment is an open segment file that documents are written into.
+type Segment struct {
+	id uint64
+	f  *os.File
+}
+
+// Write puts a blob reserved with Reserve in place. Writers of one batch
+// write in parallel; the blob is durable only after Sync of its segment.
+func (g *Segment) Write(loc Loc, blob []byte) error {
+	if _, err := g.f.WriteAt(blob, loc.Off); err != nil {
+		return fmt.Errorf("docstore: write segment: %w", err)
+	}
+	return nil
+}
+
+// Sync makes what was written to the segment durable (fdatasync).
+func (g *Segment) Sync() error {
+	if err := dataSync(g.f); err != nil {
+		return fmt.Errorf("docstore: fsync segment: %w", err)
+	}
+	return nil
+}
+
+// Reserve sets aside n bytes at the end of the current segment, starting
+// a new one (its name made durable at once) when the current one is full,
+// and counts the document as live.
+func (s *Segments) Reserve(n int64) (Loc, *Segment, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var total int64
-	for _, b := range blobs {
-		total += int64(len(b))
-	}
-	if s.cur == nil || (s.curSize > 0 && s.curSize+total > SegmentSize) {
+	if s.cur == nil || (s.curSize > 0 && s.curSize+n > s.max) {
 		if err := s.rotateLocked(); err != nil {
-			return nil, err
+			return Loc{}, nil, err
 		}
 	}
-	all := make([]byte, 0, total)
-	locs := make([]Loc, len(blobs))
-	for i, b := range blobs {
-		locs[i] = Loc{Seg: s.curID, Off: s.curSize + int64(len(all)), Len: int64(len(b))}
-		all = append(all, b...)
-	}
-	if _, err := s.cur.Write(all); err != nil {
-		// The tail is garbage now: start afresh next time.
-		s.cur.Close()
-		s.cur = nil
-		return nil, fmt.Errorf("docstore: append: %w", err)
-	}
-	s.curSize += total
-	s.live[s.curID] += len(blobs)
-	return locs, nil
+	loc := Loc{Seg: s.curID, Off: s.curSize, Len: n}
+	s.curSize += n
+	s.live[s.curID]++
+	return loc, s.open[s.curID], nil
 }
 
 func (s *Segments) rotateLocked() error {
-	if s.cur != nil {
-		s.cur.Close()
-		if s.live[s.curID] == 0 {
-			os.Remove(s.path(s.curID))
-		}
+	if s.cur != nil && s.live[s.curID] == 0 {
+		s.closeLocked(s.curID)
+		os.Remove(s.path(s.curID))
 	}
 	id := s.next
-	f, err := os.OpenFile(s.path(id), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(s.path(id), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("docstore: new segment: %w", err)
 	}
 	if err := syncDir(s.dir); err != nil {
 		f.Close()
+		os.Remove(s.path(id))
 		return err
 	}
+	s.open[id] = &Segment{id: id, f: f}
 	s.cur, s.curID, s.curSize, s.next = f, id, 0, id+1
 	return nil
 }
 
-// Sync makes everything appended so far durable (fdatasync).
-func (s *Segments) Sync() error {
-	s.mu.Lock()
-	f := s.cur
-	s.mu.Unlock()
-	if f == nil {
-		return nil
+// closeLocked closes a segment nobody writes to any more. Old segments
+// stay open while they hold live documents: a writer may still be
+// putting its blob in place.
+func (s *Segments) closeLocked(id uint64) {
+	if g := s.open[id]; g != nil {
+		g.f.Close()
+		delete(s.open, id)
 	}
-	if err := dataSync(f); err != nil {
-		return fmt.Errorf("docstore: fsync segment: %w", err)
+	if id == s.curID {
+		s.cur = nil
 	}
-	return nil
 }
 
 // Open returns the plaintext of the document at loc.
@@ -207,6 +216,7 @@ func (s *Segments) Remove(loc Loc) error {
 	}
 	if s.live[loc.Seg] == 0 && (s.cur == nil || loc.Seg != s.curID) {
 		delete(s.live, loc.Seg)
+		s.closeLocked(loc.Seg)
 		if err := os.Remove(s.path(loc.Seg)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("docstore: %w", err)
 		}
