@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -23,7 +25,20 @@ import (
 type config struct {
 	jobs, clients, size int
 	cupsd, lpadmin      string
+	transport           string // ipp, ipps or both
+	rounds              int
 	plain, keep         bool
+}
+
+// transports is which runs of the agent to make: true for IPPS.
+func (c config) transports() []bool {
+	switch c.transport {
+	case "ipp":
+		return []bool{false}
+	case "ipps":
+		return []bool{true}
+	}
+	return []bool{false, true}
 }
 
 func run(ctx context.Context, cfg config, log *slog.Logger, out io.Writer) error {
@@ -39,21 +54,57 @@ func run(ctx context.Context, cfg config, log *slog.Logger, out io.Writer) error
 	pdf := makePDF(cfg.size)
 	fmt.Fprintf(out, "%d Print-Jobs of a %d-byte PDF from %d concurrent clients, each server on 127.0.0.1\n", cfg.jobs, len(pdf), cfg.clients)
 
-	agentRes, err := benchAgent(ctx, cfg, filepath.Join(dir, "agent"), pdf, log)
-	if err != nil {
-		return err
+	// Rounds alternate the servers, so that a burst of load from the rest
+	// of the machine hits both; the summary takes the median of each.
+	byName := map[string][]result{}
+	var names []string
+	add := func(r result) {
+		if _, ok := byName[r.name]; !ok {
+			names = append(names, r.name)
+		}
+		byName[r.name] = append(byName[r.name], r)
+		fmt.Fprintln(out, r)
 	}
-	fmt.Fprintln(out, agentRes)
-	if cfg.cupsd == "" {
-		return nil
+	for round := range cfg.rounds {
+		for _, tls := range cfg.transports() {
+			c := cfg
+			c.plain = !tls
+			res, err := benchAgent(ctx, c, filepath.Join(dir, fmt.Sprintf("agent-%t-%d", tls, round)), pdf, log)
+			if err != nil {
+				return err
+			}
+			add(res)
+		}
+		if cfg.cupsd != "" {
+			res, err := benchCupsd(ctx, cfg, filepath.Join(dir, fmt.Sprintf("cupsd-%d", round)), pdf)
+			if err != nil {
+				return err
+			}
+			add(res)
+		}
 	}
-	cupsRes, err := benchCupsd(ctx, cfg, filepath.Join(dir, "cupsd"), pdf)
-	if err != nil {
-		return err
+	fmt.Fprintf(out, "\nmedian of %d rounds:\n", cfg.rounds)
+	medians := map[string]result{}
+	for _, n := range names {
+		m := median(byName[n])
+		medians[n] = m
+		fmt.Fprintln(out, m)
 	}
-	fmt.Fprintln(out, cupsRes)
-	fmt.Fprintf(out, "agent / cupsd = %.2f\n", agentRes.rate()/cupsRes.rate())
+	if c, ok := medians["cupsd"]; ok {
+		for _, n := range names {
+			if n != "cupsd" {
+				fmt.Fprintf(out, "%s / cupsd = %.2f\n", n, medians[n].rate()/c.rate())
+			}
+		}
+	}
 	return nil
+}
+
+// median is the run with the median rate (its latencies with it).
+func median(rs []result) result {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.rate(), b.rate()) })
+	return rs[len(rs)/2]
 }
 
 // stubAuth accepts bench/bench: the benchmark measures the queue and the
@@ -104,7 +155,7 @@ func benchAgent(ctx context.Context, cfg config, dir string, pdf []byte, log *sl
 	if err != nil {
 		return result{}, err
 	}
-	name := "agent"
+	name := "agent(ipps)"
 	if cfg.plain {
 		name = "agent(ipp)"
 	}
