@@ -18,14 +18,18 @@
 //     keeps its own copy according to the company's retention.
 //   - A card number looked up at the relay is cached (as a SHA-256) so the
 //     same badge releases local jobs while the relay is down.
-//   - The spool group-commits (commit.go): each job's document file is
-//     written and fsynced by its own request, in parallel; then one batch
-//     takes every record waiting, fsyncs the spool directory once and, at
-//     the same time, commits all the records in one bbolt transaction. The
-//     client hears successful-ok only after both. A crash in between leaves
+//   - The spool group-commits (commit.go). A document up to 1 MiB (nearly
+//     every print job) is encrypted in memory and written by its own
+//     request, in parallel with the others, into space reserved at the end
+//     of a shared segment file (docstore.Segments); a larger one gets a
+//     file of its own, created in place and fsynced. Then one batch takes
+//     every record waiting and, at the same time, fdatasyncs the segments
+//     it wrote to, fsyncs the spool directory if it has large documents,
+//     and commits all the records in one bbolt transaction. The client
+//     hears successful-ok only after all of it. A crash in between leaves
 //     half a job that was never acknowledged; Spool.recover removes it at
-//     start. Documents are created in place (O_EXCL), not renamed, which
-//     saves one directory operation per job.
+//     start (segment documents are read back and authenticated). A
+//     segment file goes when its last document does.
 //   - The print queue's job state comes from the database through
 //     ippjobs.go (ipp.JobStore): Get-Jobs, Cancel-Job, Hold-Job and
 //     Release-Job see and change the spooled records; a canceled job's
