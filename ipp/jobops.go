@@ -80,9 +80,17 @@ func (s *Server) sendDocument(rq *request) *goipp.Message {
 	}
 	t, aerr := documentTicket(req, j.ticket)
 	if aerr != nil {
+		s.open.put(j) // the client may send again
 		return aerr.response(req)
 	}
-	return s.receive(rq, t, j.JobStatus)
+	resp := s.receive(rq, t, j.JobStatus)
+	if goipp.Status(resp.Code) != goipp.StatusOk {
+		// The document did not make it: the job ends, visibly.
+		now := time.Now()
+		j.State, j.Completed, j.expires = JobAborted, now, now.Add(multipleOperationTimeout)
+		s.open.put(j)
+	}
+	return resp
 }
 
 // closeJob ends the submission of a created job. One without a document

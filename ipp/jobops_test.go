@@ -123,6 +123,10 @@ func TestCreateJobSendDocument(t *testing.T) {
 	if _, m := serveRecorded(t, s, append(body, []byte("not gzip at all")...), "alice"); status(m) != goipp.StatusErrorCompressionError {
 		t.Errorf("bad gzip: %v, want client-error-compression-error", status(m))
 	}
+	_, m = serveRecorded(t, s, encode(t, jobOp(goipp.OpGetJobAttributes, third)), "alice")
+	if a, _ := attr(m, "job-state"); a.Values.String() != "8" {
+		t.Errorf("job whose document failed: job-state %v, want 8 (aborted)", a.Values)
+	}
 }
 
 // The size limit applies to the inflated document: a small gzip of a huge

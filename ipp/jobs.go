@@ -73,6 +73,16 @@ func (o *openJobs) get(number int) (JobStatus, bool) {
 	return j.JobStatus, true
 }
 
+// put puts back a job taken with take.
+func (o *openJobs) put(j *openJob) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.jobs == nil {
+		o.jobs = map[int]*openJob{}
+	}
+	o.jobs[j.Number] = j
+}
+
 // take removes an open job to give it its document.
 func (o *openJobs) take(number int, ownerID string) (*openJob, bool) {
 	o.mu.Lock()
