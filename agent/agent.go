@@ -233,6 +233,9 @@ func (a *Agent) close() {
 	for _, r := range a.readers {
 		r.ln.Close()
 	}
+	if a.spool != nil {
+		a.spool.stop()
+	}
 	if a.store != nil {
 		a.store.Close()
 	}

@@ -16,8 +16,10 @@ const maxCommitBatch = 512
 // into its own file, fsynced. Then it hands its record to the committer
 // and waits. The committer takes everything waiting and, at the same time:
 // fdatasyncs the segments the batch wrote to, once each; fsyncs the spool
-// directory once if large documents' names need it; commits all the
-// records in one bbolt transaction. Then it wakes the callers. While one commit runs, the next batch gathers: there is no
+// directory once if large documents' names need it; appends all the
+// records as one frame to the record log (wal.go) and fdatasyncs it. Then
+// it passes the records to the applier, which puts them in bbolt off the
+// answer's path, and wakes the callers. While one commit runs, the next batch gathers: there is no
 // timer, so a lone client waits for one commit, and many share them.
 //
 // A caller hears of its job only when all of that is done. A crash in
@@ -27,9 +29,9 @@ const maxCommitBatch = 512
 // documents are read back and authenticated).
 type committer struct {
 	syncDir func() error
-	commit  func([]*JobRecord) error
-	// undo removes committed records whose batch failed otherwise.
-	undo func([]*JobRecord) error
+	wal     *wal
+	// applied hands a durable batch to the applier, in commit order.
+	applied func([]*JobRecord, walPos)
 
 	mu      sync.Mutex
 	pending []*commitReq
@@ -111,14 +113,15 @@ func (c *committer) commitBatch() {
 			}
 		})
 	}
-	err := c.commit(recs)
+	// A frame that is durable while a document is not (its sync failed)
+	// is replayed at start and dropped by recover, which checks documents.
+	pos, err := c.wal.append(recs)
 	wg.Wait()
-	if err == nil && syncErr != nil {
+	if err == nil {
 		err = syncErr
-		if uerr := c.undo(recs); uerr != nil {
-			// Spool.recover drops them at the next start.
-			err = errors.Join(err, uerr)
-		}
+	}
+	if err == nil {
+		c.applied(recs, pos)
 	}
 	for _, r := range batch {
 		r.done <- err

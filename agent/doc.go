@@ -25,11 +25,17 @@
 //     file of its own, created in place and fsynced. Then one batch takes
 //     every record waiting and, at the same time, fdatasyncs the segments
 //     it wrote to, fsyncs the spool directory if it has large documents,
-//     and commits all the records in one bbolt transaction. The client
-//     hears successful-ok only after all of it. A crash in between leaves
-//     half a job that was never acknowledged; Spool.recover removes it at
-//     start (segment documents are read back and authenticated). A
-//     segment file goes when its last document does.
+//     and appends all the records as one frame to the record log (wal.go,
+//     sealed with a key kept in the database) with one fdatasync. The
+//     client hears successful-ok only after all of it. The records reach
+//     bbolt just after, off the answer's path (the applier, one
+//     transaction for every batch waiting, with the log position they
+//     reach); until then the queue shows them from memory. At start, log
+//     frames past that position are applied again, and a torn last frame
+//     (never acknowledged) is ignored. A crash in between leaves half a
+//     job that was never acknowledged; Spool.recover removes it (segment
+//     documents are read back and authenticated). A segment file goes when
+//     its last document does, a log file once wholly applied.
 //   - The print queue's job state comes from the database through
 //     ippjobs.go (ipp.JobStore): Get-Jobs, Cancel-Job, Hold-Job and
 //     Release-Job see and change the spooled records; a canceled job's

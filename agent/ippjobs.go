@@ -70,9 +70,14 @@ func (j *ippJobs) Job(_ context.Context, number int) (ipp.JobStatus, error) {
 	if s, ok := j.endedJob(number); ok {
 		return s, nil
 	}
-	recs, err := j.a.store.Jobs(func(r JobRecord) bool { return r.Number == number })
+	match := func(r JobRecord) bool { return r.Number == number }
+	recs, err := j.a.store.Jobs(match)
 	if err != nil {
 		return ipp.JobStatus{}, err
+	}
+	if len(recs) == 0 {
+		// Durable, and on its way to the database.
+		recs = j.a.spool.pending(match)
 	}
 	if len(recs) == 0 {
 		return ipp.JobStatus{}, ipp.ErrJobNotFound
@@ -82,13 +87,19 @@ func (j *ippJobs) Job(_ context.Context, number int) (ipp.JobStatus, error) {
 
 // Jobs implements ipp.JobStore.
 func (j *ippJobs) Jobs(_ context.Context, ownerID string) ([]ipp.JobStatus, error) {
-	recs, err := j.a.store.Jobs(func(r JobRecord) bool { return r.User.ID == ownerID })
+	mine := func(r JobRecord) bool { return r.User.ID == ownerID }
+	pending := j.a.spool.pending(mine)
+	recs, err := j.a.store.Jobs(mine)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ipp.JobStatus, 0, len(recs))
-	for _, r := range recs {
-		out = append(out, statusOf(r))
+	out := make([]ipp.JobStatus, 0, len(recs)+len(pending))
+	seen := map[string]bool{}
+	for _, r := range append(recs, pending...) {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, statusOf(r))
+		}
 	}
 	j.mu.Lock()
 	for _, n := range j.order {
@@ -106,6 +117,7 @@ func (j *ippJobs) Cancel(_ context.Context, number int) error {
 	if _, ok := j.endedJob(number); ok {
 		return ipp.ErrNotPossible
 	}
+	j.a.spool.flush()
 	recs, err := j.a.store.Jobs(func(r JobRecord) bool { return r.Number == number })
 	if err != nil {
 		return err
@@ -143,6 +155,7 @@ func (j *ippJobs) SetUserHeld(_ context.Context, number int, held bool) error {
 	if _, ok := j.endedJob(number); ok {
 		return ipp.ErrNotPossible
 	}
+	j.a.spool.flush()
 	return j.a.store.setUserHeld(number, held)
 }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/edgeprint/edgeprint/docstore"
@@ -26,10 +27,27 @@ type Spool struct {
 	docs    *docstore.Store
 	segs    *docstore.Segments
 	store   *Store
+	wal     *wal
 	commits *committer
 	log     *slog.Logger
-	// spooled is called after each job is durable (metrics, upload kick).
+	// spooled is called once a durable job is in the database too
+	// (metrics, upload kick).
 	spooled func(JobRecord)
+
+	// The applier puts durable batches into bbolt, in order.
+	mu        sync.Mutex
+	queue     []applyItem
+	unapplied map[string]JobRecord // durable in the log, not yet in bbolt
+	wake      chan struct{}
+	stopOnce  sync.Once
+	stopCh    chan struct{}
+	stopped   chan struct{}
+}
+
+type applyItem struct {
+	recs  []*JobRecord
+	pos   walPos
+	flush chan struct{} // closed once everything before it is applied
 }
 
 // maxSegmentDoc is the largest document kept in a segment; larger ones
@@ -47,10 +65,145 @@ func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled f
 	if err != nil {
 		return nil, err
 	}
-	return &Spool{
-		docs: docs, segs: segs, store: store, log: logger, spooled: spooled,
-		commits: &committer{syncDir: docs.SyncDir, commit: store.AddJobs, undo: store.removeJobs},
-	}, nil
+	key, err := store.spoolKey()
+	if err != nil {
+		return nil, err
+	}
+	w, err := openWAL(docs.Dir(), key)
+	if err != nil {
+		return nil, err
+	}
+	s := &Spool{
+		docs: docs, segs: segs, store: store, wal: w, log: logger, spooled: spooled,
+		unapplied: map[string]JobRecord{},
+		wake:      make(chan struct{}, 1),
+		stopCh:    make(chan struct{}),
+		stopped:   make(chan struct{}),
+	}
+	s.commits = &committer{syncDir: docs.SyncDir, wal: w, applied: s.enqueue}
+	go s.applier()
+	return s, nil
+}
+
+// enqueue hands a durable batch to the applier; until it is in bbolt the
+// jobs are visible through unapplied.
+func (s *Spool) enqueue(recs []*JobRecord, pos walPos) {
+	s.mu.Lock()
+	for _, r := range recs {
+		s.unapplied[r.ID] = *r
+	}
+	s.queue = append(s.queue, applyItem{recs: recs, pos: pos})
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// applier puts batches into bbolt, all that are waiting in one
+// transaction, with the log position they reach. A failure leaves them in
+// the log, applied again at the next start.
+func (s *Spool) applier() {
+	defer close(s.stopped)
+	for {
+		select {
+		case <-s.wake:
+		case <-s.stopCh:
+			s.applyQueued()
+			return
+		}
+		s.applyQueued()
+	}
+}
+
+func (s *Spool) applyQueued() {
+	s.mu.Lock()
+	items := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	var recs []*JobRecord
+	var pos walPos
+	for _, it := range items {
+		if it.flush == nil {
+			recs = append(recs, it.recs...)
+			pos = it.pos
+		}
+	}
+	if len(recs) > 0 {
+		if err := s.store.applyJobs(recs, pos); err != nil {
+			// Keep them first in line: the log position must never move
+			// past a batch that is not in the database.
+			s.log.Error("spool: apply records to the database (they stay in the log; retrying)", "err", err)
+			s.mu.Lock()
+			s.queue = append(items, s.queue...)
+			s.mu.Unlock()
+			select {
+			case <-time.After(applyRetry):
+			case <-s.stopCh:
+				return
+			}
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
+			return
+		}
+		s.mu.Lock()
+		for _, r := range recs {
+			delete(s.unapplied, r.ID)
+		}
+		s.mu.Unlock()
+		s.wal.prune(pos)
+		// Now the rest of the agent (upload, release) sees them.
+		for _, r := range recs {
+			s.spooled(*r)
+		}
+	}
+	for _, it := range items {
+		if it.flush != nil {
+			close(it.flush)
+		}
+	}
+}
+
+// applyRetry is the pause before applying again after a database error.
+const applyRetry = time.Second
+
+// flush returns once every batch committed so far is in bbolt.
+func (s *Spool) flush() {
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.queue = append(s.queue, applyItem{flush: done})
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-done:
+	case <-s.stopped:
+	}
+}
+
+// pending returns a job that is durable but not yet in bbolt.
+func (s *Spool) pending(match func(JobRecord) bool) []JobRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []JobRecord
+	for _, r := range s.unapplied {
+		if match(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// stop applies what is queued and stops the applier; the database stays
+// open (its owner closes it).
+func (s *Spool) stop() {
+	s.stopOnce.Do(func() { close(s.stopCh) })
+	<-s.stopped
+	s.wal.close()
 }
 
 // Open returns the plaintext of a spooled job's document.
@@ -74,6 +227,23 @@ func (s *Spool) Remove(rec JobRecord) error {
 // never acknowledged (group commit writes the two at once) or was being
 // deleted; both go.
 func (s *Spool) recover() error {
+	from, err := s.store.walApplied()
+	if err != nil {
+		return err
+	}
+	replayed := 0
+	if err := s.wal.replay(from, func(recs []*JobRecord, pos walPos) error {
+		replayed += len(recs)
+		return s.store.applyJobs(recs, pos)
+	}); err != nil {
+		return err
+	}
+	if replayed > 0 {
+		s.log.Info("spool: records replayed from the log", "jobs", replayed)
+	}
+	if to, err := s.store.walApplied(); err == nil {
+		s.wal.prune(to)
+	}
 	ids, err := s.docs.IDs()
 	if err != nil {
 		return err
@@ -141,14 +311,17 @@ func OpenSpool(dir string, logger *slog.Logger) (*Spool, error) {
 		return nil, err
 	}
 	if err := sp.recover(); err != nil {
-		store.Close()
+		sp.Close()
 		return nil, err
 	}
 	return sp, nil
 }
 
 // Close closes the spool's database.
-func (s *Spool) Close() error { return s.store.Close() }
+func (s *Spool) Close() error {
+	s.stop()
+	return s.store.Close()
+}
 
 // Spool stores a job from the print queue: the encrypted document is
 // fsynced, then its name (directory fsync) and its record (bbolt commit),
@@ -210,7 +383,6 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
 	s.log.Info("job held", "job", id, "user", rec.User.Email, "bytes", size, "format", rec.Format)
-	s.spooled(rec)
 	return ipp.Job{ID: id, Number: rec.Number}, nil
 }
 
@@ -250,6 +422,7 @@ func newJobID() string {
 
 // Count is how many job records the spool holds.
 func (s *Spool) Count() (int, error) {
+	s.flush()
 	jobs, err := s.store.Jobs(func(JobRecord) bool { return true })
 	return len(jobs), err
 }

@@ -139,26 +139,29 @@ func (s *Store) AddJob(j *JobRecord) error {
 // Number (reserved by NextJobNumber) keeps it.
 func (s *Store) AddJobs(jobs []*JobRecord) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketJobs)
-		for _, j := range jobs {
-			if j.Number == 0 {
-				seq, err := b.NextSequence()
-				if err != nil {
-					return err
-				}
-				// IPP job ids are int32; wrap well before that.
-				j.Number = int(seq%(1<<31-1)) + 1
-			} else if uint64(j.Number) > b.Sequence() {
-				if err := b.SetSequence(uint64(j.Number)); err != nil {
-					return err
-				}
+		return addJobs(tx.Bucket(bucketJobs), jobs)
+	})
+}
+
+func addJobs(b *bolt.Bucket, jobs []*JobRecord) error {
+	for _, j := range jobs {
+		if j.Number == 0 {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
 			}
-			if err := putJSON(b, []byte(j.ID), j); err != nil {
+			// IPP job ids are int32; wrap well before that.
+			j.Number = int(seq%(1<<31-1)) + 1
+		} else if uint64(j.Number) > b.Sequence() {
+			if err := b.SetSequence(uint64(j.Number)); err != nil {
 				return err
 			}
 		}
-		return nil
-	})
+		if err := putJSON(b, []byte(j.ID), j); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // JobSequence is the last job number handed out, to seed NextJobNumber.

@@ -241,3 +241,10 @@ func (s *Segments) Sweep() error {
 	}
 	return nil
 }
+
+// DataSync is fdatasync (FlushFileBuffers on Windows), for logs kept
+// beside the documents.
+func DataSync(f *os.File) error { return dataSync(f) }
+
+// SyncDirOf makes the names in dir durable.
+func SyncDirOf(dir string) error { return syncDir(dir) }

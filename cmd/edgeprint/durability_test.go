@@ -55,6 +55,17 @@ func TestJobDurableBeforeAck(t *testing.T) {
 		t.Fatalf("Print-Job answered %v", status)
 	}
 
+	// The spool as the restarted agent opens it: the record log replayed,
+	// crash recovery done. The job may have been only in the log.
+	sp, err := agent.OpenSpool(site.agentDir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := sp.Count(); err != nil || n != 1 {
+		sp.Close()
+		t.Fatalf("after kill: %d jobs in the agent spool (err %v), want 1", n, err)
+	}
+	sp.Close()
 	store, err := agent.OpenStore(filepath.Join(site.agentDir, "agent.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +75,7 @@ func TestJobDurableBeforeAck(t *testing.T) {
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("after kill: %d jobs in the agent database (err %v), want 1", len(jobs), err)
 	}
-	// The spool as the restarted agent opens it (crash recovery included).
-	sp, err := agent.OpenSpool(site.agentDir, slog.New(slog.DiscardHandler))
+	sp, err = agent.OpenSpool(site.agentDir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
