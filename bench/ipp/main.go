@@ -22,6 +22,7 @@ func main() {
 	flag.StringVar(&cfg.cupsd, "cupsd", "/usr/sbin/cupsd", "cupsd binary; empty skips cupsd")
 	flag.StringVar(&cfg.lpadmin, "lpadmin", "/usr/sbin/lpadmin", "lpadmin binary")
 	flag.StringVar(&cfg.transport, "agent", "both", "how to reach the agent: ipp (plain, from loopback, as cupsd is reached), ipps (TLS), or both")
+	flag.IntVar(&cfg.dirtyClean, "cupsd-dirty-clean", 30, "cupsd's DirtyCleanInterval in seconds: 30 (CUPS's default) lets it write job files after answering; 0 writes them at once")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "rounds; each runs every server once, the summary is the median")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")

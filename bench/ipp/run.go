@@ -27,6 +27,7 @@ type config struct {
 	cupsd, lpadmin      string
 	transport           string // ipp, ipps or both
 	rounds              int
+	dirtyClean          int // cupsd's DirtyCleanInterval
 	plain, keep         bool
 }
 
@@ -174,6 +175,7 @@ func benchAgent(ctx context.Context, cfg config, dir string, pdf []byte, log *sl
 }
 
 const cupsdConf = `Listen 127.0.0.1:%d
+DirtyCleanInterval %d
 LogLevel warn
 MaxJobs 0
 MaxJobsPerUser 0
@@ -221,7 +223,7 @@ func benchCupsd(ctx context.Context, cfg config, dir string, pdf []byte) (result
 	if err != nil {
 		return result{}, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "cupsd.conf"), fmt.Appendf(nil, cupsdConf, port), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "cupsd.conf"), fmt.Appendf(nil, cupsdConf, port, cfg.dirtyClean), 0o644); err != nil {
 		return result{}, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "cups-files.conf"), fmt.Appendf(nil, cupsFilesConf, dir), 0o644); err != nil {
