@@ -3,6 +3,9 @@ package ipp
 import (
 	"bytes"
 	"compress/gzip"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/OpenPrinting/goipp"
@@ -149,5 +152,17 @@ func TestGzipBomb(t *testing.T) {
 	_, resp := serveRecorded(t, s, append(encode(t, m), z.Bytes()...), "alice")
 	if status(resp) != goipp.StatusErrorRequestEntity {
 		t.Errorf("10 MiB inflated from %d bytes: %v, want client-error-request-entity-too-large", z.Len(), status(resp))
+	}
+}
+
+func TestIcon(t *testing.T) {
+	s := newTestServer(t, testConfig(), testAuth{}, &testSpooler{})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, iconPath, nil))
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "image/png" {
+		t.Fatalf("GET %s: %d %s", iconPath, rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if _, err := png.Decode(rec.Body); err != nil {
+		t.Fatal(err)
 	}
 }

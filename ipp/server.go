@@ -201,6 +201,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodOptions:
 		s.serveOptions(w, r)
+	case r.URL.Path == iconPath && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		serveIcon(w, r)
 	case !isQueuePath(r.URL.Path):
 		http.NotFound(w, r)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
