@@ -39,7 +39,8 @@
 //   - The print queue's job state comes from the database through
 //     ippjobs.go (ipp.JobStore): Get-Jobs, Cancel-Job, Hold-Job and
 //     Release-Job see and change the spooled records; a canceled job's
-//     record and document go at once and the relay hears "canceled".
+//     record and document go at once and the relay hears "deleted" (it
+//     drops its copy at once, as for a job deleted at a panel app).
 //   - The queue offers colour if any enabled printer does colour or is not
 //     known not to, duplex likewise (QueueCapabilities).
 //   - The queue is advertised over mDNS (dnssd) on every multicast

@@ -111,8 +111,10 @@ func (j *ippJobs) Jobs(_ context.Context, ownerID string) ([]ipp.JobStatus, erro
 	return out, nil
 }
 
-// Cancel implements ipp.JobStore: the record goes, with a "canceled"
-// report for the relay in the same transaction; then the local document.
+// Cancel implements ipp.JobStore: the record goes, with a "deleted"
+// report for the relay in the same transaction (the relay drops its copy
+// of the document at once, as for a job deleted at a panel app); then the
+// local document.
 func (j *ippJobs) Cancel(_ context.Context, number int) error {
 	if _, ok := j.endedJob(number); ok {
 		return ipp.ErrNotPossible
@@ -129,7 +131,7 @@ func (j *ippJobs) Cancel(_ context.Context, number int) error {
 	if j.a.isReleasing(r.ID) {
 		return ipp.ErrNotPossible
 	}
-	if err := j.a.store.FinishJob(StateReport{JobID: r.ID, State: "canceled", Reason: "canceled by its owner"}); err != nil {
+	if err := j.a.store.FinishJob(StateReport{JobID: r.ID, State: "deleted", Reason: "canceled by its owner (IPP Cancel-Job)"}); err != nil {
 		return fmt.Errorf("agent: cancel job: %w", err)
 	}
 	if err := j.a.spool.Remove(r); err != nil {

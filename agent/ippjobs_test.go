@@ -13,7 +13,7 @@ import (
 
 // The queue's view of the spool: numbers never repeat across restarts,
 // a user sees their own jobs, Hold-Job keeps a job from a badge, Cancel-Job
-// removes record and document and queues a "canceled" report.
+// removes record and document and queues a "deleted" report.
 func TestIPPJobs(t *testing.T) {
 	dir := t.TempDir()
 	sp, err := OpenSpool(dir, slog.New(slog.DiscardHandler))
@@ -65,7 +65,7 @@ func TestIPPJobs(t *testing.T) {
 		t.Errorf("canceled job: %+v, %v", j, err)
 	}
 	reports, _ := a.store.Reports()
-	if len(reports) != 1 || reports[0].State != "canceled" {
+	if len(reports) != 1 || reports[0].State != "deleted" {
 		t.Errorf("reports: %+v", reports)
 	}
 	if n, _ := sp.Count(); n != 2 {

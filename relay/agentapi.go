@@ -313,8 +313,8 @@ func (s *Server) agentSetState(w http.ResponseWriter, r *http.Request, a store.A
 	if err := decodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
-	if req.State != store.JobPrinted && req.State != store.JobFailed && req.State != store.JobCanceled {
-		return badRequest("state must be printed, failed or canceled")
+	if req.State != store.JobPrinted && req.State != store.JobFailed && req.State != store.JobDeleted {
+		return badRequest("state must be printed, failed or deleted")
 	}
 	id := r.PathValue("id")
 	if req.PrinterID != "" {

@@ -56,7 +56,7 @@ func parseState(s string) (store.JobState, error) {
 	if st := store.JobState(s); s == "" || st.Valid() {
 		return st, nil
 	}
-	return "", badRequest("state must be held, printed, failed, deleted or canceled")
+	return "", badRequest("state must be held, printed, failed or deleted")
 }
 
 // jobList returns the jobs of companyID passing f, with owners' emails.

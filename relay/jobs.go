@@ -92,7 +92,7 @@ func (s *Server) setJobState(ctx context.Context, companyID, jobID string, state
 			return errorf(http.StatusConflict, "job is %s", j.State)
 		}
 		j.State, j.PrinterID, j.Reason = state, printerID, reason
-		if state == store.JobCanceled {
+		if state == store.JobDeleted { // by its owner, at a panel app
 			dropped = j.DocID
 			j.DocID, j.WrappedKey = "", nil
 		}
@@ -113,7 +113,7 @@ func (s *Server) setJobState(ctx context.Context, companyID, jobID string, state
 		s.metrics.jobsPrinted.Inc()
 	}
 	if dropped != "" {
-		s.removeDocument(dropped, string(state))
+		s.removeDocument(dropped, "printed")
 	}
 	return nil
 }

@@ -215,14 +215,11 @@ const (
 	JobPrinted JobState = "printed"
 	JobFailed  JobState = "failed"
 	JobDeleted JobState = "deleted" // the document expired unprinted
-	// JobCanceled: its owner canceled it (IPP Cancel-Job); the document
-	// is deleted at once.
-	JobCanceled JobState = "canceled"
 )
 
 // Valid reports whether s is a known state.
 func (s JobState) Valid() bool {
-	return s == JobHeld || s == JobPrinted || s == JobFailed || s == JobDeleted || s == JobCanceled
+	return s == JobHeld || s == JobPrinted || s == JobFailed || s == JobDeleted
 }
 
 // Job is a held print job. The id is the one the receiving agent gave it,
