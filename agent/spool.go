@@ -65,6 +65,9 @@ func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled f
 	if err != nil {
 		return nil, err
 	}
+	// docs.Open and docs.Remove by job id then work for either kind of
+	// document, for code that has only the id and key.
+	docs.AttachSegments(segs)
 	key, err := store.spoolKey()
 	if err != nil {
 		return nil, err
@@ -206,19 +209,14 @@ func (s *Spool) stop() {
 	s.wal.close()
 }
 
-// Open returns the plaintext of a spooled job's document.
+// Open returns the plaintext of a spooled job's document (docs.Open by
+// id and key does the same).
 func (s *Spool) Open(rec JobRecord) (io.ReadCloser, error) {
-	if rec.Loc != nil {
-		return s.segs.Open(*rec.Loc, rec.Key)
-	}
 	return s.docs.Open(rec.ID, rec.Key)
 }
 
 // Remove deletes a spooled job's document (its record is the caller's).
 func (s *Spool) Remove(rec JobRecord) error {
-	if rec.Loc != nil {
-		return s.segs.Remove(*rec.Loc)
-	}
 	return s.docs.Remove(rec.ID)
 }
 
@@ -267,6 +265,7 @@ func (s *Spool) recover() error {
 				continue
 			}
 			s.segs.Retain(*j.Loc)
+			s.docs.IndexSegment(j.ID, *j.Loc)
 		case !docs[j.ID]:
 			lost = append(lost, j)
 		}
@@ -355,6 +354,7 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 			s.segs.Remove(l)
 			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 		}
+		s.docs.IndexSegment(id, l)
 		loc, seg, size = &l, g, int64(len(small))
 	} else if key, size, err = s.docs.WriteFile(id, io.MultiReader(bytes.NewReader(small), doc)); err != nil {
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)

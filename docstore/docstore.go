@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/minio/sio"
 )
@@ -21,6 +22,40 @@ var ErrNotFound = errors.New("docstore: document not found")
 // Store is a directory of encrypted documents.
 type Store struct {
 	dir string
+
+	// Small documents may live in segments (segments.go) instead of files
+	// of their own; Open and Remove by id find them there too.
+	segMu  sync.Mutex
+	segs   *Segments
+	segLoc map[string]Loc
+}
+
+// AttachSegments makes Open and Remove look in segs for the ids
+// IndexSegment names.
+func (s *Store) AttachSegments(segs *Segments) {
+	s.segMu.Lock()
+	defer s.segMu.Unlock()
+	s.segs, s.segLoc = segs, map[string]Loc{}
+}
+
+// IndexSegment records that the document id is at loc in the attached
+// segments.
+func (s *Store) IndexSegment(id string, loc Loc) {
+	s.segMu.Lock()
+	defer s.segMu.Unlock()
+	if s.segLoc != nil {
+		s.segLoc[id] = loc
+	}
+}
+
+func (s *Store) segment(id string, forget bool) (Loc, bool) {
+	s.segMu.Lock()
+	defer s.segMu.Unlock()
+	loc, ok := s.segLoc[id]
+	if ok && forget {
+		delete(s.segLoc, id)
+	}
+	return loc, ok
 }
 
 // Open returns the store in dir, creating it (mode 0700) if needed, and
@@ -125,6 +160,9 @@ func encryptTo(f *os.File, id string, r io.Reader) (key []byte, size int64, err 
 // Open returns the plaintext of the document stored under id. Reading
 // returns an error if the file was altered or cut short.
 func (s *Store) Open(id string, key []byte) (io.ReadCloser, error) {
+	if loc, ok := s.segment(id, false); ok {
+		return s.segs.Open(loc, key)
+	}
 	path, err := s.path(id)
 	if err != nil {
 		return nil, err
@@ -149,6 +187,9 @@ func (s *Store) Open(id string, key []byte) (io.ReadCloser, error) {
 
 // Remove deletes the document stored under id; a missing one is not an error.
 func (s *Store) Remove(id string) error {
+	if loc, ok := s.segment(id, true); ok {
+		return s.segs.Remove(loc)
+	}
 	path, err := s.path(id)
 	if err != nil {
 		return err

@@ -232,3 +232,44 @@ func TestSegmentsConcurrent(t *testing.T) {
 		t.Errorf("%d segments left after removing every document, want at most the current one", len(left))
 	}
 }
+
+// With segments attached, Open and Remove by id find a document there as
+// they find one in a file of its own.
+func TestStoreFindsSegmentDocuments(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err := OpenSegments(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AttachSegments(segs)
+	blob, key, err := Seal([]byte("small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, seg, err := segs.Reserve(int64(len(blob)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seg.Write(loc, blob); err != nil {
+		t.Fatal(err)
+	}
+	s.IndexSegment("j1", loc)
+	r, err := s.Open("j1", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r)
+	r.Close()
+	if string(b) != "small" {
+		t.Fatalf("read %q", b)
+	}
+	if err := s.Remove("j1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Open("j1", key); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after Remove: %v, want ErrNotFound", err)
+	}
+}
