@@ -18,6 +18,7 @@ import (
 
 	"github.com/edgeprint/edgeprint/cardreader"
 	"github.com/edgeprint/edgeprint/certs"
+	"github.com/edgeprint/edgeprint/dnssd"
 	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/ipp"
 	"github.com/edgeprint/edgeprint/ldapauth"
@@ -40,6 +41,8 @@ type Agent struct {
 	metrics  *metrics
 	queue    *ipp.Server
 	dir      *ldapauth.Directory // nil without directories
+	spool    *Spool
+	mdns     *dnssd.Responder // nil when not advertising
 	tls      *tls.Config
 	started  time.Time
 
@@ -135,11 +138,31 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if err != nil {
 		return nil, err
 	}
+	if a.spool, err = newSpool(a.docs, a.store, logger, func(rec JobRecord) {
+		a.metrics.jobsSpooled.Inc()
+		a.metrics.spoolBytes.Add(float64(rec.Size))
+		a.kick(a.uploadKick)
+	}); err != nil {
+		return nil, err
+	}
+	if err := a.spool.recover(); err != nil {
+		return nil, err
+	}
+	jobs, err := newIPPJobs(a)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := a.store.SiteConfig()
+	if err != nil {
+		return nil, err
+	}
 	queueCfg := ipp.Config{
 		Name:            cfg.Site + " Secure Print",
 		UUID:            uuid,
 		MaxDocumentSize: cfg.IPP.MaxDocumentMB << 20,
 		Metrics:         ipp.NewMetrics(a.registry),
+		Jobs:            jobs,
+		Capabilities:    QueueCapabilities(sc.Printers),
 	}
 	if err := queueCfg.Validate(); err != nil {
 		return nil, err
@@ -152,6 +175,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if a.ippLn, err = net.Listen("tcp", cfg.IPP.Listen); err != nil {
 		return nil, fmt.Errorf("agent: ipp: %w", err)
 	}
+	a.mdns = a.newAdvertiser()
 	if a.adminLn, err = net.Listen("tcp", cfg.Admin.Listen); err != nil {
 		return nil, fmt.Errorf("agent: admin: %w", err)
 	}
@@ -193,6 +217,7 @@ func (a *Agent) services() []service {
 	s = append(s,
 		service{"card reader dialers", a.runDialers},
 		service{"swipe reports", a.sendSwipeReports},
+		service{"dnssd", a.runAdvertiser},
 		service{"admin", a.serveAdmin},
 		service{"tunnel", a.keepTunnel},
 		service{"sync", a.syncLoop},
@@ -242,6 +267,9 @@ func (a *Agent) serveAdmin(ctx context.Context) error {
 }
 
 func (a *Agent) close() {
+	if a.mdns != nil {
+		a.mdns.Close()
+	}
 	for _, ln := range []net.Listener{a.ippLn, a.adminLn} {
 		if ln != nil {
 			ln.Close()
@@ -251,6 +279,9 @@ func (a *Agent) close() {
 		r.ln.Close()
 	}
 	a.closePanel()
+	if a.spool != nil {
+		a.spool.stop()
+	}
 	if a.store != nil {
 		a.store.Close()
 	}

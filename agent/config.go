@@ -53,6 +53,16 @@ type IPPConfig struct {
 	KeyFile  string   `json:"key_file,omitempty"`
 	// MaxDocumentMB bounds one document; default 512.
 	MaxDocumentMB int64 `json:"max_document_mb,omitempty"`
+	// DNSSD is the mDNS advertisement of the queue.
+	DNSSD DNSSDConfig `json:"dnssd,omitzero"`
+}
+
+// DNSSDConfig says where the queue is advertised over mDNS: on every
+// multicast interface unless Interfaces names some, never when Off or
+// when the queue listens on loopback only.
+type DNSSDConfig struct {
+	Off        bool     `json:"off,omitempty"`
+	Interfaces []string `json:"interfaces,omitempty"`
 }
 
 // ReadersConfig has one listener per reader model; "off" disables one.

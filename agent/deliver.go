@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edgeprint/edgeprint/convert"
+	"github.com/edgeprint/edgeprint/docconv"
 	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/lpr"
 	"github.com/edgeprint/edgeprint/raw9100"
@@ -163,8 +164,13 @@ type docSource struct {
 
 // prepare finds the document and, for a printer that does not take its
 // format, converts it once for every attempt.
-func (d *deliverer) prepare(ctx context.Context, j heldJob, p Printer) (*docSource, error) {
+func (d *deliverer) prepare(ctx context.Context, j heldJob, p Printer) (_ *docSource, err error) {
 	src := &docSource{format: j.Format, size: j.Size, cleanup: func() {}}
+	defer func() {
+		if err != nil {
+			src.cleanup()
+		}
+	}()
 	if j.local != nil {
 		local := *j.local
 		src.size = local.Size
@@ -172,7 +178,16 @@ func (d *deliverer) prepare(ctx context.Context, j heldJob, p Printer) (*docSour
 	} else {
 		src.open = func(ctx context.Context) (io.ReadCloser, error) { return d.fetch(ctx, j.ID) }
 	}
-	target, needed, err := convert.Plan(j.Format, d.cfg.settings(p).Formats)
+	if docconv.Converts(src.format) {
+		// Images and rasters from phones become PDF here, at release
+		// (package docconv): the spool keeps what the client sent.
+		pdf, perr := d.toPDF(ctx, j, src)
+		if perr != nil {
+			return nil, perr
+		}
+		src = pdf
+	}
+	target, needed, err := convert.Plan(src.format, d.cfg.settings(p).Formats)
 	if err != nil {
 		return nil, fmt.Errorf("printer %q: %w", p.Name, err)
 	}
@@ -197,7 +212,42 @@ func (d *deliverer) prepare(ctx context.Context, j heldJob, p Printer) (*docSour
 		format:  target,
 		size:    f.Size,
 		open:    func(context.Context) (io.ReadCloser, error) { return f.Open() },
-		cleanup: func() { f.Remove() },
+		cleanup: func() { f.Remove(); src.cleanup() },
+	}, nil
+}
+
+// toPDF converts a JPEG, URF or PWG raster document to PDF in a file of the
+// spool directory, so its size is known (LPR needs it) and every attempt
+// reads the same bytes.
+func (d *deliverer) toPDF(ctx context.Context, j heldJob, src *docSource) (*docSource, error) {
+	doc, err := src.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer doc.Close()
+	f, err := os.CreateTemp(d.docs.Dir(), "topdf-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("agent: convert to PDF: %w", err)
+	}
+	path := f.Name()
+	err = docconv.ToPDF(f, doc, src.format)
+	var size int64
+	if info, serr := f.Stat(); serr == nil {
+		size = info.Size()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("agent: convert %s to PDF: %w", src.format, err)
+	}
+	d.log.Info("document converted", "job", j.ID, "from", src.format, "to", docconv.FormatPDF, "bytes", size)
+	return &docSource{
+		format:  docconv.FormatPDF,
+		size:    size,
+		open:    func(context.Context) (io.ReadCloser, error) { return os.Open(path) },
+		cleanup: func() { os.Remove(path) },
 	}, nil
 }
 

@@ -38,4 +38,33 @@
 //     card removed at the relay thus releases at most once more within that
 //     window; the cache holds only hashes, so it cannot be refreshed ahead
 //     of a swipe. docs/agent-protocol.md tells the steps.
+//   - The spool group-commits (commit.go). A document up to 1 MiB (nearly
+//     every print job) is encrypted in memory and written by its own
+//     request, in parallel with the others, into space reserved at the end
+//     of a shared segment file (docstore.Segments); a larger one gets a
+//     file of its own, created in place and fsynced. Then one batch takes
+//     every record waiting and, at the same time, fdatasyncs the segments
+//     it wrote to, fsyncs the spool directory if it has large documents,
+//     and appends all the records as one frame to the record log (wal.go,
+//     sealed with a key kept in the database) with one fdatasync. The
+//     client hears successful-ok only after all of it. The records reach
+//     bbolt just after, off the answer's path (the applier, one
+//     transaction for every batch waiting, with the log position they
+//     reach); until then the queue shows them from memory. At start, log
+//     frames past that position are applied again, and a torn last frame
+//     (never acknowledged) is ignored. A crash in between leaves half a
+//     job that was never acknowledged; Spool.recover removes it (segment
+//     documents are read back and authenticated). A segment file goes when
+//     its last document does, a log file once wholly applied.
+//   - The print queue's job state comes from the database through
+//     ippjobs.go (ipp.JobStore): Get-Jobs, Cancel-Job, Hold-Job and
+//     Release-Job see and change the spooled records; a canceled job's
+//     record and document go at once and the relay hears "deleted" (it
+//     drops its copy at once, as for a job deleted at a panel app).
+//   - The queue offers colour if any enabled printer does colour or is not
+//     known not to, duplex likewise (QueueCapabilities).
+//   - The queue is advertised over mDNS (dnssd) on every multicast
+//     interface unless ipp.dnssd says otherwise, and never when the queue
+//     listens on loopback only; `edgeprint dnssd-zone` prints the same
+//     records for a unicast DNS zone.
 package agent

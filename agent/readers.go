@@ -34,6 +34,7 @@ func (a *Agent) applySiteConfig(sc SiteConfig) error {
 		return err
 	}
 	a.useSiteConfig(sc)
+	a.updateQueue(sc)
 	return nil
 }
 

@@ -40,6 +40,9 @@ type Printer struct {
 	Protocol string `json:"protocol"`
 	Queue    string `json:"queue"`
 	Enabled  bool   `json:"enabled"`
+	// Color and Duplex are what the printer can do; nil when unknown.
+	Color  *bool `json:"color,omitempty"`
+	Duplex *bool `json:"duplex,omitempty"`
 }
 
 // Reader is a network card reader and the printer it releases to, with

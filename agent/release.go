@@ -31,6 +31,9 @@ func (a *Agent) heldJobsOf(ctx context.Context, u User) ([]heldJob, error) {
 	for i := range local {
 		j := &local[i]
 		seen[j.ID] = true
+		if j.UserHeld { // IPP Hold-Job: not until Release-Job
+			continue
+		}
 		out = append(out, heldJob{ID: j.ID, Name: j.Name, Format: j.Format, Size: j.Size, User: u, local: j})
 	}
 	remote, err := a.relay.releasableJobs(ctx, u.ID)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/edgeprint/edgeprint/docstore"
 )
 
 // Buckets of the agent database.
@@ -66,6 +68,15 @@ type JobRecord struct {
 	Reason   string    `json:"reason,omitempty"` // why the last release failed
 	Attempts int       `json:"attempts,omitempty"`
 	StateAt  time.Time `json:"state_at,omitzero"`
+	// UserHeld: the owner sent IPP Hold-Job; a badge does not release
+	// the job until Release-Job.
+	UserHeld bool `json:"user_held,omitempty"`
+	// PINHash is the job-password (PIN) the client set, hashed with the
+	// job id; empty for none.
+	PINHash []byte `json:"pin_hash,omitempty"`
+	// Loc is where the document is when it is in a spool segment (small
+	// documents); nil when it has its own file.
+	Loc *docstore.Loc `json:"loc,omitempty"`
 }
 
 // User is a relay account as the agent knows it.
@@ -128,23 +139,56 @@ func (s *Store) migrate() error {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// AddJob gives the job its IPP number and stores it; it returns once the
-// record is on disk.
+// AddJob stores one job (see AddJobs); it returns once the record is on
+// disk.
 func (s *Store) AddJob(j *JobRecord) error {
+	return s.AddJobs([]*JobRecord{j})
+}
+
+// AddJobs stores jobs in one transaction, one fsync for all (the spool's
+// group commit). A job with Number 0 gets the next one; a job with a
+// Number (reserved by NextJobNumber) keeps it.
+func (s *Store) AddJobs(jobs []*JobRecord) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketJobs)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		// IPP job ids are int32; wrap well before that.
-		j.Number = int(seq%(1<<31-1)) + 1
-		return putJSON(b, []byte(j.ID), j)
+		return addJobs(tx.Bucket(bucketJobs), jobs)
 	})
 	if err == nil {
-		s.byUser.add(j.User.ID, j.ID)
+		for _, j := range jobs {
+			s.byUser.add(j.User.ID, j.ID)
+		}
 	}
 	return err
+}
+
+func addJobs(b *bolt.Bucket, jobs []*JobRecord) error {
+	for _, j := range jobs {
+		if j.Number == 0 {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			// IPP job ids are int32; wrap well before that.
+			j.Number = int(seq%(1<<31-1)) + 1
+		} else if uint64(j.Number) > b.Sequence() {
+			if err := b.SetSequence(uint64(j.Number)); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(b, []byte(j.ID), j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// JobSequence is the last job number handed out, to seed NextJobNumber.
+func (s *Store) JobSequence() (uint64, error) {
+	var seq uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketJobs).Sequence()
+		return nil
+	})
+	return seq, err
 }
 
 // Job returns one job.

@@ -202,6 +202,9 @@ func localJobs(local []JobRecord, u User) []heldJob {
 	out := make([]heldJob, 0, len(local))
 	for i := range local {
 		j := &local[i]
+		if j.UserHeld { // IPP Hold-Job: not until Release-Job
+			continue
+		}
 		out = append(out, heldJob{ID: j.ID, Name: j.Name, Format: j.Format, Size: j.Size, User: u, local: j})
 	}
 	return out

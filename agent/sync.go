@@ -71,7 +71,7 @@ func (a *Agent) uploadPending(ctx context.Context) {
 // follows a print is sent by this same loop, so it always reaches the relay
 // after the upload it refers to.
 func (a *Agent) uploadOne(ctx context.Context, j JobRecord) error {
-	doc, err := a.docs.Open(j.ID, j.Key)
+	doc, err := a.spool.Open(j)
 	if errors.Is(err, docstore.ErrNotFound) {
 		return nil // printed and removed since the list was read
 	} else if err != nil {

@@ -7,4 +7,9 @@
 // in 64 KiB packages), so documents stream in and out without being held in
 // memory and any tampering or truncation is an error on read. Write returns
 // only once the file and its directory entry are on stable storage.
+// WriteFile and SyncDir split that for callers that group-commit: many
+// WriteFiles (each fsyncing its own file), then one SyncDir for all names.
+// Segments (segments.go) go further for small documents: each is sealed in
+// memory with its own key and written into space reserved in a shared
+// segment file, and one fdatasync makes a whole batch durable.
 package docstore

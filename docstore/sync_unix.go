@@ -5,6 +5,8 @@ package docstore
 import (
 	"fmt"
 	"os"
+
+	"golang.org/x/sys/unix"
 )
 
 // syncDir makes a rename durable: on POSIX systems the directory entry is
@@ -20,3 +22,7 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// dataSync is fdatasync: the data and what is needed to read it back,
+// not the timestamps.
+func dataSync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }

@@ -18,12 +18,18 @@ const makeAndModel = "edgeprint Secure Print"
 // documentFormats is document-format-supported, lower case. The queue
 // stores documents as sent; the printer that releases them interprets them.
 var documentFormats = []string{
-	"application/pdf",
+	FormatPDF,
 	"application/postscript",
 	"application/vnd.hp-pcl",
-	"image/jpeg",
+	FormatJPEG,
+	FormatPWGRaster,
+	FormatURF,
 	formatOctets,
 }
+
+// compressions is compression-supported: documents are inflated as they
+// arrive and stored as the client sent them before compressing.
+var compressions = []string{"deflate", "gzip", "none"}
 
 // mediaSizes is x-dimension and y-dimension, in hundredths of a
 // millimetre, of the media Config.DefaultMedia may name.
@@ -78,7 +84,6 @@ func (s *Server) printerAttrs(rq *request) []groupedAttr {
 		str      = func(v string) goipp.Value { return goipp.String(v) }
 		keywords = func(name string, vs ...string) goipp.Attribute { return makeAttr(name, goipp.TagKeyword, vs, str) }
 		moreInfo = "http://" + hostOf(r) + "/"
-		size     = mediaSizes[s.cfg.DefaultMedia]
 		schemes  = []string{"ipp"}
 		security = []string{"none"}
 	)
@@ -107,7 +112,7 @@ func (s *Server) printerAttrs(rq *request) []groupedAttr {
 	desc(goipp.MakeAttribute("printer-is-accepting-jobs", goipp.TagBoolean, goipp.Boolean(true)))
 	desc(goipp.MakeAttribute("printer-up-time", goipp.TagInteger, goipp.Integer(s.upTime(time.Now()))))
 	desc(goipp.MakeAttribute("printer-current-time", goipp.TagDateTime, goipp.Time{Time: time.Now()}))
-	desc(goipp.MakeAttribute("queued-job-count", goipp.TagInteger, goipp.Integer(s.jobs.count())))
+	desc(goipp.MakeAttribute("queued-job-count", goipp.TagInteger, goipp.Integer(s.queuedJobs())))
 	desc(keywords("ipp-versions-supported", "1.1", "2.0"))
 	desc(makeAttr("operations-supported", goipp.TagEnum, slices.Sorted(maps.Keys(s.ops)), func(op goipp.Op) goipp.Value { return goipp.Integer(op) }))
 	desc(goipp.MakeAttribute("multiple-document-jobs-supported", goipp.TagBoolean, goipp.Boolean(false)))
@@ -118,21 +123,15 @@ func (s *Server) printerAttrs(rq *request) []groupedAttr {
 	desc(goipp.MakeAttribute("document-format-default", goipp.TagMimeType, goipp.String(formatOctets)))
 	desc(makeAttr("document-format-supported", goipp.TagMimeType, documentFormats, str))
 	desc(keywords("pdl-override-supported", "attempted"))
-	desc(keywords("compression-supported", "none"))
+	desc(keywords("compression-supported", compressions...))
 
 	template(keywords("job-hold-until-default", holdUntil))
-	template(keywords("job-hold-until-supported", holdUntil))
-	template(goipp.MakeAttribute("copies-default", goipp.TagInteger, goipp.Integer(1)))
-	template(goipp.MakeAttribute("copies-supported", goipp.TagRange, goipp.Range{Lower: 1, Upper: 1}))
+	// no-hold is accepted (ipp-1.1.test expects it) and means nothing
+	// here: every job waits for its owner at a printer.
+	template(keywords("job-hold-until-supported", holdUntil, "no-hold"))
 	template(keywords("media-default", s.cfg.DefaultMedia))
 	template(keywords("media-supported", slices.Sorted(maps.Keys(mediaSizes))...))
-	template(goipp.MakeAttribute("media-col-default", goipp.TagBeginCollection, goipp.Collection{
-		goipp.MakeAttribute("media-size", goipp.TagBeginCollection, goipp.Collection{
-			goipp.MakeAttribute("x-dimension", goipp.TagInteger, goipp.Integer(size[0])),
-			goipp.MakeAttribute("y-dimension", goipp.TagInteger, goipp.Integer(size[1])),
-		}),
-	}))
-	template(keywords("media-col-supported", "media-size"))
+	s.everywhereAttrs(rq, desc, template)
 	return attrs
 }
 
@@ -146,8 +145,17 @@ func makeAttr[T any](name string, tag goipp.Tag, vs []T, value func(T) goipp.Val
 }
 
 // upTime is printer-up-time: seconds since the server started, from 1.
+// Times before the start (jobs from an earlier run) are 0.
 func (s *Server) upTime(t time.Time) int {
-	return int(t.Sub(s.started)/time.Second) + 1
+	return max(int(t.Sub(s.started)/time.Second)+1, 0)
+}
+
+// queuedJobs is queued-job-count, when the JobStore can tell.
+func (s *Server) queuedJobs() int {
+	if c, ok := s.jobs.(interface{ count() int }); ok {
+		return c.count()
+	}
+	return 0
 }
 
 // hostOf is the host (and port) clients reach this server by, for the

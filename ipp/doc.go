@@ -6,9 +6,12 @@
 //
 // The package speaks the wire format through github.com/OpenPrinting/goipp;
 // the files split by role: wire.go (decoding, limits, encoding),
-// exchange.go (one HTTP exchange), ops.go (operations), attrs.go (printer
-// attributes), jobs.go (what the queue remembers of jobs), auth.go,
-// upgrade.go and sniff.go (transport), serve.go, metrics.go.
+// exchange.go (one HTTP exchange), ops.go (Print-Job, Validate-Job,
+// attributes), jobops.go (Create-Job, Send-Document, Close-Job, Cancel-Job,
+// Cancel-My-Jobs, Get-Jobs, Hold-Job, Release-Job, Identify-Printer),
+// attrs.go and everywhere.go (printer attributes, DNS-SD TXT), jobs.go and
+// jobstore.go (job state), auth.go, upgrade.go and sniff.go (transport),
+// serve.go, metrics.go.
 //
 // Decisions, and why:
 //
@@ -26,8 +29,8 @@
 //     upgrade and retry; iOS and macOS use ipps:// from DNS-SD anyway.
 //
 //   - Authentication happens after the IPP header is read, because the
-//     operation decides whether it is needed (Get-Printer-Attributes is
-//     open; Print-Job, Validate-Job and Get-Job-Attributes are not). No or
+//     operation decides whether it is needed (Get-Printer-Attributes and
+//     Identify-Printer are open; every job operation is not). No or
 //     wrong credentials: HTTP 401 with `WWW-Authenticate: Basic
 //     realm="edgeprint"` and an IPP client-error-not-authenticated body. An
 //     Authenticator that cannot decide (relay unreachable) gives IPP
@@ -40,10 +43,23 @@
 //     client-error-request-entity-too-large). A Print-Job without document
 //     data is refused before Spool is called.
 //
-//   - Every job is pending-held with job-hold-until-specified. Get-Job-
-//     Attributes answers from a bounded memory of recently accepted jobs;
-//     another user's job is client-error-not-found, so its existence does
-//     not leak. Live job state will come from the agent later.
+//   - Every job is pending-held with job-hold-until-specified: it prints
+//     when its owner releases it at a printer. Job state lives in a
+//     JobStore (the agent's database; MemoryJobs otherwise). Users see,
+//     cancel, hold and release only their own jobs: another user's job is
+//     client-error-not-found, so its existence does not leak, and Get-Jobs
+//     lists only the requester's jobs whatever my-jobs says. Hold-Job adds
+//     the owner's own hold (a badge does not release the job) and
+//     Release-Job takes it off.
+//
+//   - Create-Job makes a job in memory only; it becomes durable with its one
+//     document (Send-Document, last-document true; multiple-document jobs
+//     are not supported). A job left without a document is aborted after
+//     multiple-operation-time-out (60 s). Job numbers come from
+//     JobStore.NewNumber before Spool, so both operations number alike.
+//
+//   - job-password (a PIN of up to 4 digits, as iOS offers it) is checked
+//     for syntax and handed to the Spooler (JobInfo.Password).
 //
 //   - Limits: the IPP header is capped at 1 MiB and must arrive within 30 s
 //     of the HTTP headers (10 s); a document upload may stall for 60 s at
@@ -62,10 +78,17 @@
 //     names: clients reach it by its .local name, its address or the name in
 //     its certificate. Answers build URIs from the request's Host.
 //
-//   - Compression: "none" only (others: client-error-compression-not-
-//     supported); an HTTP Content-Encoding other than identity gets 415.
-//     Job template attributes (copies, media, sides) are accepted and not
-//     applied yet; copies-supported says 1.
+//   - Compression: gzip and deflate are inflated as the document streams
+//     in, and the size limit applies to the inflated bytes too (a small
+//     gzip can inflate to gigabytes); bad data is client-error-compression-
+//     error. Documents are stored as the client sent them, uncompressed. An
+//     HTTP Content-Encoding other than identity gets 415. Job template
+//     attributes (copies, media, sides...) are accepted and not applied yet.
+//
+//   - Capabilities (colour, duplex) are the site's printers' (the agent
+//     sets them, SetCapabilities); they shape color-supported,
+//     print-color-mode-*, sides-*, urf-supported, pwg-raster-document-* and
+//     the TXT keys.
 //
 //   - TLS session tickets are off: CUPS built with GnuTLS reads a TLS 1.3
 //     NewSessionTicket arriving before the response as a failed read, drops

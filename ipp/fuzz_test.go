@@ -42,6 +42,20 @@ func FuzzRequest(f *testing.F) {
 			}),
 		}),
 	})))
+	for _, op := range []goipp.Op{goipp.OpCreateJob, goipp.OpGetJobs, goipp.OpCancelJob, goipp.OpHoldJob, goipp.OpReleaseJob, goipp.OpCloseJob, goipp.OpIdentifyPrinter, goipp.OpCancelMyJobs} {
+		f.Add(encode(f, ippRequest(op, 6, "ipp://localhost/ipp/print", []goipp.Attribute{
+			goipp.MakeAttribute("job-id", goipp.TagInteger, goipp.Integer(1)),
+			goipp.MakeAttribute("which-jobs", goipp.TagKeyword, goipp.String("completed")),
+			goipp.MakeAttribute("limit", goipp.TagInteger, goipp.Integer(2)),
+		}, nil)))
+	}
+	sd := ippRequest(goipp.OpSendDocument, 7, "ipp://localhost/ipp/print", []goipp.Attribute{
+		goipp.MakeAttribute("job-id", goipp.TagInteger, goipp.Integer(1)),
+		goipp.MakeAttribute("last-document", goipp.TagBoolean, goipp.Boolean(true)),
+		goipp.MakeAttribute("compression", goipp.TagKeyword, goipp.String("gzip")),
+		goipp.MakeAttribute("job-password", goipp.TagString, goipp.Binary("1234")),
+	}, nil)
+	f.Add(append(encode(f, sd), 0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff))
 	f.Add([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 	f.Add([]byte{})
 	f.Add([]byte{0x02, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x01, 0x47, 0xff, 0xff})

@@ -63,6 +63,9 @@ func (s *testSpooler) Spool(ctx context.Context, info JobInfo, doc io.Reader) (J
 	s.calls = append(s.calls, spooled{info: info, doc: b, err: err})
 	s.next++
 	n := s.next
+	if info.Number > 0 {
+		n = info.Number
+	}
 	s.mu.Unlock()
 	if s.read != nil {
 		s.read <- struct{}{}

@@ -29,7 +29,12 @@ func ipptoolPath(t *testing.T) string {
 // ipptool runs ipptool with args and returns its output and error.
 func ipptool(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	return ipptoolTimeout(t, 30*time.Second, args...)
+}
+
+func ipptoolTimeout(t *testing.T, d time.Duration, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ipptoolPath(t), args...)
 	// A fresh HOME: no ~/.cups settings or remembered certificates.

@@ -2,6 +2,9 @@ package ipp
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"errors"
 	"io"
 	"math"
 	"net/http"
@@ -27,6 +30,15 @@ func operations() map[goipp.Op]operation {
 		goipp.OpValidateJob:          {auth: true, run: (*Server).validateJob},
 		goipp.OpGetJobAttributes:     {auth: true, run: (*Server).getJobAttributes},
 		goipp.OpGetPrinterAttributes: {auth: false, run: (*Server).getPrinterAttributes},
+		goipp.OpCreateJob:            {auth: true, run: (*Server).createJob},
+		goipp.OpSendDocument:         {auth: true, run: (*Server).sendDocument},
+		goipp.OpCloseJob:             {auth: true, run: (*Server).closeJob},
+		goipp.OpCancelJob:            {auth: true, run: (*Server).cancelJob},
+		goipp.OpCancelMyJobs:         {auth: true, run: (*Server).cancelMyJobs},
+		goipp.OpGetJobs:              {auth: true, run: (*Server).getJobs},
+		goipp.OpHoldJob:              {auth: true, run: (*Server).holdJob},
+		goipp.OpReleaseJob:           {auth: true, run: (*Server).releaseJob},
+		goipp.OpIdentifyPrinter:      {auth: false, run: (*Server).identifyPrinter},
 	}
 }
 
@@ -158,9 +170,11 @@ func requirePrinterURI(req *goipp.Message) *attrError {
 	return nil
 }
 
-// ticket is what Print-Job and Validate-Job read from a request.
+// ticket is what Print-Job, Validate-Job, Create-Job and Send-Document
+// read from a request.
 type ticket struct {
-	name, format, requestingUser string
+	name, format, requestingUser, compression string
+	password                                  string // job-password (a PIN), "" when not sent
 }
 
 // jobTicket checks the operation attributes of a job-creating request.
@@ -186,6 +200,15 @@ func jobTicket(req *goipp.Message) (ticket, *attrError) {
 	if t.name == "" {
 		t.name = "Untitled"
 	}
+	if t.password, err = jobPassword(req); err != nil {
+		return t, err
+	}
+	return documentTicket(req, t)
+}
+
+// documentTicket reads document-format and compression.
+func documentTicket(req *goipp.Message, t ticket) (ticket, *attrError) {
+	var err *attrError
 	if t.format, err = opString(req, "document-format", maxNameBytes, goipp.TagMimeType); err != nil {
 		return t, err
 	}
@@ -196,75 +219,155 @@ func jobTicket(req *goipp.Message) (ticket, *attrError) {
 		return t, &attrError{status: goipp.StatusErrorDocumentFormatNotSupported,
 			text: "document-format " + t.format + " is not supported", attr: &a}
 	}
-	compression, err := opString(req, "compression", maxNameBytes, goipp.TagKeyword)
-	if err != nil {
+	t.format = strings.ToLower(t.format)
+	if t.compression, err = opString(req, "compression", maxNameBytes, goipp.TagKeyword); err != nil {
 		return t, err
 	}
-	if compression != "" && compression != "none" {
+	if t.compression != "" && !slices.Contains(compressions, t.compression) {
 		a, _ := opAttr(req, "compression")
 		return t, &attrError{status: goipp.StatusErrorCompressionNotSupported,
-			text: "compression " + compression + " is not supported", attr: &a}
+			text: "compression " + t.compression + " is not supported", attr: &a}
 	}
 	return t, nil
 }
 
-// printJob streams the document to the Spooler and answers only once the
-// Spooler has made the job durable.
+// maxPasswordBytes is job-password-supported: a PIN of up to 4 digits, as
+// iOS offers it.
+const maxPasswordBytes = 4
+
+// jobPassword reads job-password (octetString, sent in clear:
+// job-password-encryption-supported is "none"; the connection is TLS).
+func jobPassword(req *goipp.Message) (string, *attrError) {
+	a, ok := opAttr(req, "job-password")
+	if !ok {
+		return "", nil
+	}
+	bad := &attrError{status: goipp.StatusErrorAttributesOrValues, text: "job-password must be 1 to 4 digits", attr: &a}
+	if len(a.Values) != 1 || a.Values[0].T != goipp.TagString {
+		return "", bad
+	}
+	var pin string
+	switch v := a.Values[0].V.(type) {
+	case goipp.Binary:
+		pin = string(v)
+	case goipp.String:
+		pin = string(v)
+	default:
+		return "", bad
+	}
+	if pin == "" || len(pin) > maxPasswordBytes {
+		return "", bad
+	}
+	for _, c := range pin {
+		if c < '0' || c > '9' {
+			return "", bad
+		}
+	}
+	return pin, nil
+}
+
+// printJob reserves a job number and receives the document.
 func (s *Server) printJob(rq *request) *goipp.Message {
 	req := rq.msg
 	t, aerr := jobTicket(req)
 	if aerr != nil {
 		return aerr.response(req)
 	}
+	number, err := s.jobs.NewNumber(rq.http.Context())
+	if err != nil {
+		rq.log.Warn("ipp: reserve job number", "err", err)
+		return newResponse(req, goipp.StatusErrorInternal, "the job could not be stored")
+	}
+	j := JobStatus{Job: Job{Number: number}, Owner: rq.user, Name: t.name, State: JobHeld, Created: time.Now()}
+	return s.receive(rq, t, j)
+}
+
+// receive streams the document of job j to the Spooler and answers only
+// once the Spooler has made the job durable.
+func (s *Server) receive(rq *request, t ticket, j JobStatus) *goipp.Message {
+	req := rq.msg
 	limit := s.cfg.MaxDocumentSize
 	if cl := rq.http.ContentLength; cl > 0 && cl-int64(rq.headerLen) > limit {
 		rq.log.Info("ipp: document too large", "content_length", cl)
 		return newResponse(req, goipp.StatusErrorRequestEntity, "the document is larger than this queue accepts")
 	}
+	j.Format = t.format
 	info := JobInfo{
 		User:           rq.user,
 		Name:           t.name,
 		Format:         t.format,
 		RequestingUser: t.requestingUser,
-		Created:        time.Now(),
+		Created:        j.Created,
+		Number:         j.Number,
+		Password:       t.password,
 	}
-	doc := &docReader{r: rq.http.Body, limit: limit, extend: rq.rc.SetReadDeadline}
-	// A Print-Job without document data is refused before the Spooler
+	wire := &docReader{r: rq.http.Body, limit: limit, extend: rq.rc.SetReadDeadline}
+	doc, derr := inflate(wire, t.compression, limit)
+	if derr != nil {
+		rq.log.Info("ipp: compressed document does not start right", "err", derr, "compression", t.compression)
+		return newResponse(req, goipp.StatusErrorCompressionError, "the document is not valid "+t.compression+" data")
+	}
+	// A job without document data is refused before the Spooler
 	// makes an empty job durable.
 	var first [1]byte
 	n, err := io.ReadFull(doc, first[:])
 	if n == 0 {
-		rq.log.Info("ipp: print-job without a document", "err", err)
+		rq.log.Info("ipp: job without a document", "err", err)
 		return newResponse(req, goipp.StatusErrorBadRequest, "the request carries no document")
 	}
 	job, err := s.spool.Spool(rq.http.Context(), info, io.MultiReader(bytes.NewReader(first[:n]), doc))
-	s.metrics.documentBytes(doc.n)
+	s.metrics.documentBytes(wire.n)
 	switch {
-	case doc.tooLarge:
+	case wire.tooLarge || doc.tooLarge:
 		if err == nil {
 			rq.log.Error("ipp: spooler accepted a document cut at the size limit", "job", job.ID)
 		}
-		rq.log.Info("ipp: document too large", "bytes", doc.n)
+		rq.log.Info("ipp: document too large", "bytes", wire.n)
 		return newResponse(req, goipp.StatusErrorRequestEntity, "the document is larger than this queue accepts")
-	case doc.err != nil:
+	case doc.err != nil && t.compression != "" && t.compression != "none" && wire.err == nil:
+		if err == nil {
+			rq.log.Error("ipp: spooler accepted a document that did not inflate", "job", job.ID)
+		}
+		rq.log.Info("ipp: document does not inflate", "err", doc.err)
+		return newResponse(req, goipp.StatusErrorCompressionError, "the document is not valid "+t.compression+" data")
+	case wire.err != nil || doc.err != nil:
 		if err == nil {
 			rq.log.Error("ipp: spooler accepted a document that did not arrive whole", "job", job.ID)
 		}
-		rq.log.Info("ipp: document upload failed", "err", doc.err, "bytes", doc.n)
+		rq.log.Info("ipp: document upload failed", "err", errors.Join(wire.err, doc.err), "bytes", wire.n)
 		return newResponse(req, goipp.StatusErrorBadRequest, "the document did not arrive whole")
 	case err != nil:
-		rq.log.Warn("ipp: spool", "err", err, "bytes", doc.n)
+		rq.log.Warn("ipp: spool", "err", err, "bytes", wire.n)
 		return newResponse(req, goipp.StatusErrorInternal, "the job could not be stored")
-	case job.Number <= 0 || job.Number > math.MaxInt32:
-		rq.log.Error("ipp: spooler returned an invalid job number", "job", job.ID, "number", job.Number)
+	case job.Number != j.Number:
+		rq.log.Error("ipp: spooler changed the job number", "job", job.ID, "number", job.Number, "want", j.Number)
 		return newResponse(req, goipp.StatusErrorInternal, "the job could not be stored")
 	}
-	rec := jobRecord{Job: job, owner: rq.user, name: t.name, format: t.format, size: doc.n, created: info.Created}
-	s.jobs.add(rec)
+	j.ID, j.Size, j.State = job.ID, doc.n, JobHeld
+	if err := s.jobs.Added(rq.http.Context(), j); err != nil {
+		rq.log.Warn("ipp: job store", "job", job.ID, "err", err)
+	}
 	rq.log.Info("ipp: job held", "job", job.ID, "number", job.Number, "bytes", doc.n, "format", t.format)
 
 	resp := newResponse(req, goipp.StatusOk, "")
-	return withGroups(resp, goipp.Group{Tag: goipp.TagJobGroup, Attrs: s.jobStatus(rq, rec)})
+	return withGroups(resp, goipp.Group{Tag: goipp.TagJobGroup, Attrs: s.jobStatus(rq, j)})
+}
+
+// inflate returns the document as the client sent it before compressing,
+// cut off with ErrDocumentTooLarge past limit (a small gzip can inflate
+// to gigabytes).
+func inflate(wire *docReader, compression string, limit int64) (*docReader, error) {
+	switch compression {
+	case "gzip":
+		zr, err := gzip.NewReader(wire)
+		if err != nil {
+			return nil, err
+		}
+		return &docReader{r: zr, limit: limit}, nil
+	case "deflate":
+		return &docReader{r: flate.NewReader(wire), limit: limit}, nil
+	}
+	return wire, nil
 }
 
 // validateJob answers whether Print-Job would take the same request.
@@ -299,12 +402,11 @@ func (s *Server) getJobAttributes(rq *request) *goipp.Message {
 	if aerr != nil {
 		return aerr.response(req)
 	}
-	rec, ok := s.jobs.get(number)
-	// Someone else's job is "not found": its existence is not theirs to know.
-	if !ok || rec.owner.ID != rq.user.ID {
+	j, ok := s.ownJob(rq, number)
+	if !ok {
 		return newResponse(req, goipp.StatusErrorNotFound, "no such job")
 	}
-	attrs := selectAttrs(s.jobAttrs(rq, rec), requested)
+	attrs := selectAttrs(s.jobAttrs(rq, j), requested)
 	resp := newResponse(req, goipp.StatusOk, "")
 	return withGroups(resp, goipp.Group{Tag: goipp.TagJobGroup, Attrs: attrs})
 }

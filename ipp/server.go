@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/OpenPrinting/goipp"
@@ -39,6 +40,12 @@ type JobInfo struct {
 	Format         string // document-format as sent (application/pdf, application/octet-stream...)
 	RequestingUser string // requesting-user-name as sent (informational; the authenticated User is what counts)
 	Created        time.Time
+	// Number is the IPP job-id the queue reserved (JobStore.NewNumber);
+	// the Spooler must give the job this number.
+	Number int
+	// Password is the job-password (a PIN of up to 4 digits) the client
+	// set, "" for none.
+	Password string
 }
 
 // Job is a job the Spooler made durable.
@@ -75,6 +82,11 @@ type Config struct {
 	DefaultMedia string
 	// Metrics, when set, counts requests and document bytes; nil counts nothing.
 	Metrics *Metrics
+	// Jobs is where job state lives; nil keeps the last 1000 jobs in memory.
+	Jobs JobStore
+	// Capabilities is what the queue offers; the zero value offers colour
+	// and duplex (see Capabilities). SetCapabilities changes it later.
+	Capabilities Capabilities
 }
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -120,8 +132,10 @@ type Server struct {
 	log     *slog.Logger
 	metrics *Metrics
 	started time.Time
-	jobs    *recentJobs
+	jobs    JobStore
+	open    openJobs
 	ops     map[goipp.Op]operation
+	caps    atomic.Pointer[Capabilities]
 
 	// plainLoopback accepts Basic credentials over plain HTTP from a
 	// loopback peer. Always true, except in tests that drive the TLS
@@ -148,18 +162,31 @@ func NewServer(cfg Config, auth Authenticator, spool Spooler, logger *slog.Logge
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
+	if cfg.Jobs == nil {
+		cfg.Jobs = NewMemoryJobs(maxRecentJobs)
+	}
+	s := &Server{
 		cfg:           cfg,
 		auth:          auth,
 		spool:         spool,
 		log:           logger,
 		metrics:       cfg.Metrics,
 		started:       time.Now(),
-		jobs:          newRecentJobs(maxRecentJobs),
+		jobs:          cfg.Jobs,
 		ops:           operations(),
 		plainLoopback: true,
 	}
+	s.SetCapabilities(cfg.Capabilities)
+	return s
 }
+
+// SetCapabilities changes what the queue offers (when the site's printers
+// change); requests already running keep what they read.
+func (s *Server) SetCapabilities(c Capabilities) {
+	s.caps.Store(&c)
+}
+
+func (s *Server) capabilities() Capabilities { return *s.caps.Load() }
 
 // queuePath is the resource of the queue; "/" and "/ipp/print/" are aliases.
 const queuePath = "/ipp/print"
@@ -174,6 +201,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodOptions:
 		s.serveOptions(w, r)
+	case r.URL.Path == iconPath && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		serveIcon(w, r)
 	case !isQueuePath(r.URL.Path):
 		http.NotFound(w, r)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,7 +22,6 @@ import (
 	"github.com/edgeprint/edgeprint/agent"
 	"github.com/edgeprint/edgeprint/certs"
 	"github.com/edgeprint/edgeprint/demo"
-	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/relay"
 )
 
@@ -55,6 +55,17 @@ func TestJobDurableBeforeAck(t *testing.T) {
 		t.Fatalf("Print-Job answered %v", status)
 	}
 
+	// The spool as the restarted agent opens it: the record log replayed,
+	// crash recovery done. The job may have been only in the log.
+	sp, err := agent.OpenSpool(site.agentDir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := sp.Count(); err != nil || n != 1 {
+		sp.Close()
+		t.Fatalf("after kill: %d jobs in the agent spool (err %v), want 1", n, err)
+	}
+	sp.Close()
 	store, err := agent.OpenStore(filepath.Join(site.agentDir, "agent.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,13 +75,18 @@ func TestJobDurableBeforeAck(t *testing.T) {
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("after kill: %d jobs in the agent database (err %v), want 1", len(jobs), err)
 	}
-	docs, _ := docstore.Open(filepath.Join(site.agentDir, "spool"))
-	r, err := docs.Open(jobs[0].ID, jobs[0].Key)
+	sp, err = agent.OpenSpool(site.agentDir, slog.New(slog.DiscardHandler))
 	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sp.Open(jobs[0])
+	if err != nil {
+		sp.Close()
 		t.Fatal(err)
 	}
 	got, err := io.ReadAll(r)
 	r.Close()
+	sp.Close()
 	if err != nil || !bytes.Equal(got, doc) {
 		t.Fatalf("after kill: spooled document is %d bytes (err %v), want the %d sent", len(got), err, len(doc))
 	}

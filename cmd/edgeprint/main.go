@@ -45,6 +45,7 @@ Usage:
                                                offer a signed agent binary to agents
   edgeprint discover TARGET… [--community C]… [--json]
                                                sweep addresses for printers over SNMP
+  edgeprint dnssd-zone --domain ZONE --addr IP  print unicast DNS-SD records of the agent's queue
   edgeprint version                            print the version
 
 Run "edgeprint COMMAND -h" for a command's flags.
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runRelease(rest, stdout, stderr)
 	case "discover":
 		return runDiscover(ctx, rest, stdout, stderr)
+	case "dnssd-zone":
+		return runDNSSDZone(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "edgeprint", version)
 		return nil
