@@ -42,6 +42,7 @@ type Agent struct {
 	queue    *ipp.Server
 	dir      *ldapauth.Directory // nil without directories
 	spool    *Spool
+	ippJobs  *ippJobs         // the queue's view of the spool (ippjobs.go)
 	mdns     *dnssd.Responder // nil when not advertising
 	tls      *tls.Config
 	started  time.Time
@@ -152,6 +153,7 @@ func New(cfg Config, version string, logger *slog.Logger) (_ *Agent, err error) 
 	if err != nil {
 		return nil, err
 	}
+	a.ippJobs = jobs
 	sc, err := a.store.SiteConfig()
 	if err != nil {
 		return nil, err

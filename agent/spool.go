@@ -388,7 +388,16 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 }
 
 // Spool implements ipp.Spooler with the agent's spool.
+// The queue reserves the job's number before it calls; other callers get
+// one here, so the record is complete before the group commit takes it.
 func (a *Agent) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp.Job, error) {
+	if info.Number == 0 {
+		n, err := a.ippJobs.NewNumber(ctx)
+		if err != nil {
+			return ipp.Job{}, err
+		}
+		info.Number = n
+	}
 	return a.spool.Spool(ctx, info, doc)
 }
 
