@@ -79,6 +79,9 @@ type Store interface {
 	CreatePrinter(ctx context.Context, p Printer) error
 	Printer(ctx context.Context, companyID, id string) (Printer, error)
 	Printers(ctx context.Context, companyID string) ([]Printer, error)
+	// UpdatePrinter changes the printer id of companyID through fn, in one
+	// transaction; its id and company stay.
+	UpdatePrinter(ctx context.Context, companyID, id string, fn func(*Printer) error) (Printer, error)
 
 	// CreateReader returns ErrNotFound when r.PrinterID is not a printer of
 	// r.CompanyID.
@@ -91,6 +94,10 @@ type Store interface {
 	Job(ctx context.Context, companyID, id string) (Job, error)
 	Jobs(ctx context.Context, companyID string, f JobFilter) ([]Job, error)
 	UpdateJob(ctx context.Context, companyID, id string, fn func(*Job) error) (Job, error)
+
+	// The audit log and sites (events.go, sites.go).
+	EventStore
+	SiteStore
 }
 
 // Retention is how long a company's documents are kept.
@@ -142,6 +149,12 @@ type Company struct {
 	// DefaultDomain is the directory domain of logins that name none
 	// (AuthLDAP).
 	DefaultDomain string `json:"default_domain,omitempty"`
+
+	// Settings the console shows (settings.go in package relay): print
+	// a user's held jobs as soon as they sign in at a printer, and refuse
+	// printing without holding.
+	AutoRelease         bool `json:"auto_release,omitempty"`
+	SecurePrintRequired bool `json:"secure_print_required,omitempty"`
 }
 
 // User is a person who prints; Admin users also manage their company.
@@ -198,6 +211,7 @@ const (
 type Printer struct {
 	ID        string    `json:"id"`
 	CompanyID string    `json:"company_id"`
+	SiteID    string    `json:"site_id,omitempty"` // a Site of the company, or none
 	Name      string    `json:"name"`
 	Address   string    `json:"address"`
 	Port      int       `json:"port"`

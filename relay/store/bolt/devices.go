@@ -51,6 +51,27 @@ func (d *DB) Printers(ctx context.Context, companyID string) ([]store.Printer, e
 	return out, err
 }
 
+// UpdatePrinter changes the printer id of companyID through fn.
+func (d *DB) UpdatePrinter(ctx context.Context, companyID, id string, fn func(*store.Printer) error) (store.Printer, error) {
+	var p store.Printer
+	k, err := key(companyID, id)
+	if err != nil {
+		return p, store.ErrNotFound
+	}
+	err = d.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPrinters)
+		if err := get(b, k, &p); err != nil {
+			return err
+		}
+		if err := fn(&p); err != nil {
+			return err
+		}
+		p.ID, p.CompanyID = id, companyID
+		return put(b, k, p)
+	})
+	return p, err
+}
+
 // CreateReader adds r; its printer must be one of its company's.
 func (d *DB) CreateReader(ctx context.Context, r store.Reader) error {
 	k, err := key(r.CompanyID, r.ID)

@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"jobs", testJobs},
 		{"tenant isolation", testIsolation},
 		{"ordering", testOrdering},
+		{"audit events", testEvents},
+		{"sites", testSites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
