@@ -70,6 +70,7 @@ func (s *Server) agentAuth(w http.ResponseWriter, r *http.Request, a store.Agent
 	// the agent's one tunnel.
 	key := "agent\x00" + a.CompanyID + "\x00" + strings.ToLower(strings.TrimSpace(req.Username))
 	if !s.logins.ok(key) {
+		s.auditAgentLogin(r.Context(), a, req.Username, "", errRateLimited)
 		return tooMany(w)
 	}
 	company, err := s.store.Company(r.Context(), a.CompanyID)
@@ -79,6 +80,7 @@ func (s *Server) agentAuth(w http.ResponseWriter, r *http.Request, a store.Agent
 	// 503 when the company's directory cannot be asked: the print queue
 	// then answers "service unavailable", never an accept.
 	u, err := s.companyLogin(r.Context(), company, req.Username, req.Password)
+	s.auditAgentLogin(r.Context(), a, req.Username, u.ID, err)
 	if errors.Is(err, errUnauthorized) {
 		s.logins.allow(key)
 	}
