@@ -79,6 +79,7 @@ func (a *Agent) tunnelHandler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /relay/v1/ldap/authenticate", a.serveDirectoryLogin)
+	mux.HandleFunc("POST /relay/v1/release", a.servePortalRelease) // portal_release.go
 	return mux
 }
 
