@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /console.css", s.stylesheet)
 	mux.HandleFunc("GET /{$}", s.home)
+	s.consoleRoutes(mux) // admin console, user portal and their API (routes_console.go)
 
 	return securityHeaders(s.metrics.instrument(mux))
 }
