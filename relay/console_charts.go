@@ -67,7 +67,7 @@ func printerStatus(p store.Printer, agentOnline bool) statusBadge {
 // bar is one day of the job volume chart.
 type bar struct {
 	X, Y, W, H float64
-	LabelY     float64
+	CX, LabelY float64 // centre of the bar, baseline of its date
 	Count      int
 	Label      string // day of month, every other bar
 	Title      string
@@ -120,9 +120,9 @@ func newVolumeChart(counts []int, dates []time.Time) volumeChart {
 	slot := float64(chartWidth) / float64(len(counts))
 	for i, n := range counts {
 		h := float64(n) * scale
-		b := bar{X: float64(i)*slot + slot*0.15, W: slot * 0.7, H: h, Y: c.BaseY - h, LabelY: chartHeight - 4, Count: n,
+		b := bar{X: float64(i)*slot + slot*0.15, CX: float64(i)*slot + slot/2, W: slot * 0.7, H: h, Y: c.BaseY - h, LabelY: chartHeight - 4, Count: n,
 			Title: fmt.Sprintf("%s: %d jobs", dates[i].Format("Mon 2 Jan"), n)}
-		if i%2 == len(counts)%2 || i == len(counts)-1 {
+		if i%2 == (len(counts)-1)%2 { // every other day, ending today
 			b.Label = dates[i].Format("2 Jan")
 		}
 		c.Bars = append(c.Bars, b)
