@@ -25,13 +25,13 @@ type portalData struct {
 // the recently printed; plus the upload form and the links to the
 // badge-claim and unlock-code pages.
 func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
-	jobs, err := s.jobList(r.Context(), c.company.ID, store.JobFilter{UserID: c.user.ID})
+	owned, err := s.store.Jobs(r.Context(), c.company.ID, store.JobFilter{UserID: c.user.ID})
 	if err != nil {
 		return err
 	}
 	d := portalData{}
-	for i := len(jobs) - 1; i >= 0; i-- { // newest first
-		switch j := jobs[i]; j.State {
+	for i := len(owned) - 1; i >= 0; i-- { // newest first
+		switch j := toJobResponse(owned[i], c.user.Email); j.State {
 		case store.JobHeld, store.JobFailed:
 			d.Held = append(d.Held, j)
 		case store.JobPrinted:

@@ -107,3 +107,41 @@ func testSites(t *testing.T, ctx context.Context, s store.Store) {
 		t.Fatalf("other company's printer: %v", err)
 	}
 }
+
+// testJobOwners: jobs listed by owner, in creation order, and an update
+// cannot hand a job to someone else.
+func testJobOwners(t *testing.T, ctx context.Context, s store.Store) {
+	mustCompany(t, ctx, s, "c1", "ACME")
+	mustCompany(t, ctx, s, "c2", "GLOBEX")
+	for i, j := range []store.Job{
+		{ID: "j3", CompanyID: "c1", UserID: "u1", Created: t0.Add(2 * time.Hour)},
+		{ID: "j1", CompanyID: "c1", UserID: "u1", Created: t0},
+		{ID: "j2", CompanyID: "c1", UserID: "u2", Created: t0.Add(time.Hour)},
+		{ID: "j4", CompanyID: "c2", UserID: "u1", Created: t0},
+		{ID: "j5", CompanyID: "c1", UserID: "u10", Created: t0},
+	} {
+		j.State = store.JobHeld
+		if err := s.CreateJob(ctx, j); err != nil {
+			t.Fatalf("CreateJob %d: %v", i, err)
+		}
+	}
+	got, err := s.Jobs(ctx, "c1", store.JobFilter{UserID: "u1"})
+	if err != nil || len(got) != 2 || got[0].ID != "j1" || got[1].ID != "j3" {
+		t.Fatalf("jobs of u1: %+v, %v", got, err)
+	}
+	j, err := s.UpdateJob(ctx, "c1", "j1", func(j *store.Job) error { j.UserID = "u2"; j.State = store.JobPrinted; return nil })
+	if err != nil || j.UserID != "u1" || j.State != store.JobPrinted {
+		t.Fatalf("UpdateJob: %+v, %v", j, err)
+	}
+	got, _ = s.Jobs(ctx, "c1", store.JobFilter{UserID: "u2"})
+	if len(got) != 1 || got[0].ID != "j2" {
+		t.Fatalf("jobs of u2: %+v", got)
+	}
+	got, _ = s.Jobs(ctx, "c1", store.JobFilter{UserID: "u1", State: store.JobHeld})
+	if len(got) != 1 || got[0].ID != "j3" {
+		t.Fatalf("held jobs of u1: %+v", got)
+	}
+	if got, _ = s.Jobs(ctx, "c1", store.JobFilter{UserID: "nobody"}); len(got) != 0 {
+		t.Fatalf("jobs of nobody: %+v", got)
+	}
+}

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ordering", testOrdering},
 		{"audit events", testEvents},
 		{"sites", testSites},
+		{"jobs by owner", testJobOwners},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
