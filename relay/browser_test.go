@@ -187,6 +187,20 @@ func TestBrowserFlows(t *testing.T) {
 	if j, _ := r.srv.store.Job(t.Context(), acme.id, jobID); j.State != store.JobPrinted {
 		t.Fatalf("job is %s", j.State)
 	}
+	// The portal on a phone-sized screen, with one job held.
+	if st := ag.upload(t, newJobID(), ann.ID, "boarding-pass.pdf", strings.NewReader("%PDF-1.7 pass")); st != 201 {
+		t.Fatalf("upload: %d", st)
+	}
+	run("portal on a phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/portal"),
+		chromedp.WaitVisible(`.jobs-list`),
+		chromedp.FullScreenshot(&png, 100),
+		chromedp.EmulateViewport(1280, 1000),
+	)
+	if err := os.WriteFile(filepath.Join(shots, "portal-phone.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// Idle time-out: shortened for the test; the next page asks to sign in.
 	r.srv.sessions.setIdle(time.Second)
