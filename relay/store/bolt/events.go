@@ -43,7 +43,13 @@ func (d *DB) AppendEvent(ctx context.Context, e store.AuditEvent) error {
 	if err != nil {
 		return err
 	}
-	return d.update(ctx, func(tx *bolt.Tx) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Batch: concurrent appends (a burst of logins or releases) share one
+	// transaction and one fsync. The function may run twice; a second put
+	// of the same key is harmless.
+	return d.db.Batch(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketCompanies).Get([]byte(e.CompanyID)) == nil {
 			return store.ErrNotFound
 		}
