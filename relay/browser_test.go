@@ -34,6 +34,21 @@ func chromium(t *testing.T) context.Context {
 		}
 		t.Skip("chromium is not installed")
 	}
+	// Not t.TempDir: chromium's helpers may still write to the profile
+	// for a moment after it is told to quit, which fails TempDir's
+	// cleanup. Registered first, this runs after the browser is stopped.
+	profile, err := os.MkdirTemp("", "edgeprint-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -48,7 +63,7 @@ func chromium(t *testing.T) context.Context {
 		// The relay's certificate is self-signed; the test talks to it
 		// on loopback only.
 		chromedp.Flag("ignore-certificate-errors", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 1000),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
