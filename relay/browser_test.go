@@ -112,7 +112,7 @@ func TestBrowserFlows(t *testing.T) {
 			chromedp.WaitVisible(`form.logout`),
 		)
 	}
-	var text string
+	var text, card string
 
 	login(acme.adminEmail, acme.adminPassword)
 
@@ -125,9 +125,10 @@ func TestBrowserFlows(t *testing.T) {
 		chromedp.Click(`form[action="/admin/users"] button`),
 		chromedp.WaitVisible(`.notice`),
 		chromedp.Text(`#users-table`, &text),
+		chromedp.Value(`input[aria-label="Card 1 of ann@acme.example"]`, &card),
 	)
-	if !strings.Contains(text, "ann@acme.example") || !strings.Contains(text, "04A1B2C3") {
-		t.Fatalf("users table: %q", text)
+	if !strings.Contains(text, "ann@acme.example") || card != "04A1B2C3" {
+		t.Fatalf("users table: %q, card %q", text, card)
 	}
 
 	// The checkbox saves its form at once (console.js).

@@ -150,6 +150,21 @@ func TestAdminConsoleAndPortal(t *testing.T) {
 	}
 	mustContain(t, "import", body, "Imported 2 users", "cid@acme.example", "<td>4</td>", "card 04A1B2 already exists")
 
+	// Cards of an existing user: replaced from the users page and the API.
+	dee, _ := r.srv.store.UserByEmail(t.Context(), acme.id, "dee@acme.example")
+	if st, body = admin.post(t, "/admin/users", "/admin/users/"+dee.ID+"/cards", url.Values{"card1": {"dd01"}, "card2": {""}}); st != 200 {
+		t.Fatalf("cards form: %d %s", st, body)
+	}
+	mustContain(t, "cards form", body, "Cards of dee@acme.example saved", `value="DD01"`)
+	if st, _ = admin.post(t, "/admin/users", "/admin/users/"+dee.ID+"/cards", url.Values{"card1": {"04A1B2"}}); st != http.StatusConflict {
+		t.Fatalf("someone else's card: %d", st)
+	}
+	var du userResponse
+	r.call(t, "PUT", "/api/v1/users/"+dee.ID+"/cards", acme.token, map[string]any{"cards": []string{"dd02", "dd03"}}, 200, &du)
+	if len(du.Cards) != 2 || du.Cards[0] != "DD02" {
+		t.Fatalf("cards API: %+v", du)
+	}
+
 	// Printers: a site, then enable and assign.
 	if st, body = admin.post(t, "/admin/printers", "/admin/sites", url.Values{"name": {"Head office"}}); st != 200 {
 		t.Fatalf("add site: %d %s", st, body)

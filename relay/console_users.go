@@ -8,8 +8,14 @@ import (
 )
 
 type usersData struct {
-	Users  []store.User
+	Users  []userRow
 	Import *importResult
+}
+
+// userRow is a user with their first two cards in the form's fields.
+type userRow struct {
+	store.User
+	Card1, Card2 string
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
@@ -18,7 +24,16 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, c *consoleCtx
 		return err
 	}
 	d, _ := c.pageData.(usersData)
-	d.Users = users
+	for _, u := range users {
+		row := userRow{User: u}
+		if len(u.Cards) > 0 {
+			row.Card1 = u.Cards[0]
+		}
+		if len(u.Cards) > 1 {
+			row.Card2 = u.Cards[1]
+		}
+		d.Users = append(d.Users, row)
+	}
 	return s.show(w, c, "admin_users.html", "users", d)
 }
 
