@@ -18,6 +18,7 @@ type dashboardData struct {
 	Held, PrintedToday, Users int
 	AgentsOnline, Agents      int
 	PrintersEnabled, Printers int
+	RefusedLogins             int // in the last 24 hours
 	PrinterCards              []printerCard
 	Chart                     volumeChart
 }
@@ -48,6 +49,11 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, c *consol
 		return err
 	}
 	d.Users = len(users)
+	refused, err := s.store.Events(ctx, id, store.EventFilter{Kind: store.EventLogin, Outcome: store.OutcomeRefused, Since: now.Add(-24 * time.Hour)})
+	if err != nil {
+		return err
+	}
+	d.RefusedLogins = len(refused)
 	agents, err := s.store.Agents(ctx, id)
 	if err != nil {
 		return err
