@@ -185,6 +185,14 @@ func TestBrowserFlows(t *testing.T) {
 	}
 	t.Logf("dashboard screenshot: %s", shot)
 
+	run("printers screenshot",
+		chromedp.Navigate(base+"/admin/printers"),
+		chromedp.FullScreenshot(&png, 100),
+	)
+	if err := os.WriteFile(filepath.Join(shots, "printers.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	run("log out",
 		chromedp.Click(`form.logout button`),
 		chromedp.WaitVisible(`form[action="/login"]`),
