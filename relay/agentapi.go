@@ -122,6 +122,11 @@ type companyConfig struct {
 	Code      string          `json:"code"`
 	Name      string          `json:"name"`
 	Retention store.Retention `json:"retention"`
+	// Settings (settings.go): agents release at panel sign-in when
+	// AutoRelease is on, and print nothing unheld when
+	// SecurePrintRequired is on.
+	AutoRelease         bool `json:"auto_release"`
+	SecurePrintRequired bool `json:"secure_print_required"`
 }
 
 func (s *Server) agentConfig(ctx context.Context, companyID string) (agentConfig, error) {
@@ -138,7 +143,8 @@ func (s *Server) agentConfig(ctx context.Context, companyID string) (agentConfig
 		return agentConfig{}, err
 	}
 	cfg := agentConfig{
-		Company:  companyConfig{Code: c.Code, Name: c.Name, Retention: c.Retention},
+		Company: companyConfig{Code: c.Code, Name: c.Name, Retention: c.Retention,
+			AutoRelease: c.AutoRelease, SecurePrintRequired: c.SecurePrintRequired},
 		Printers: make([]printerResponse, 0, len(ps)),
 		Readers:  make([]readerResponse, 0, len(rs)),
 	}

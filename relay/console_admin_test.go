@@ -31,7 +31,16 @@ func connectPrintingAgent(t *testing.T, r *testRelay, c agentCreds) *printingAge
 	}
 	a := &printingAgent{testAgent: &testAgent{id: c.id, sess: sess, configs: make(chan agentConfig, 16)}, printed: map[string]string{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /relay/v1/config", func(w http.ResponseWriter, req *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	mux.HandleFunc("POST /relay/v1/config", func(w http.ResponseWriter, req *http.Request) {
+		var cfg agentConfig
+		if err := json.NewDecoder(req.Body).Decode(&cfg); err == nil {
+			select {
+			case a.configs <- cfg:
+			default:
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("POST /relay/v1/release", func(w http.ResponseWriter, req *http.Request) {
 		var rel struct {
 			JobID string `json:"job_id"`
@@ -197,6 +206,7 @@ func TestAdminConsoleAndPortal(t *testing.T) {
 	if set.Retention != store.RetentionOneDay || !set.AutoRelease || set.SecurePrintRequired {
 		t.Fatalf("settings: %+v", set)
 	}
+	ag.waitConfig(t, func(c agentConfig) bool { return c.Company.AutoRelease && c.Company.Retention == store.RetentionOneDay })
 	if st, _ = admin.post(t, "/admin/settings", "/admin/settings", url.Values{"retention": {"forever"}, "auth_type": {"local"}}); st != 400 {
 		t.Fatalf("bad retention: %d", st)
 	}
