@@ -109,3 +109,25 @@ func TestSessionIdle(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginLockoutAudited: after the burst of failed sign-ins the form
+// answers 429, even with the right password, and the log says so.
+func TestLoginLockoutAudited(t *testing.T) {
+	dir := t.TempDir()
+	acme := initTenant(t, dir, "ACME")
+	r := startRelay(t, dir)
+	c := newConsole(t, r)
+	for i := range loginBurst {
+		if st := c.login(t, "ACME", acme.adminEmail, "wrong-password"); st != 401 {
+			t.Fatalf("attempt %d: %d", i, st)
+		}
+	}
+	if st := c.login(t, "ACME", acme.adminEmail, acme.adminPassword); st != 429 {
+		t.Fatalf("locked out: %d, want 429", st)
+	}
+	var evs []store.AuditEvent
+	r.call(t, "GET", "/api/v1/audit/events?kind=login", acme.token, nil, 200, &evs)
+	if len(evs) != loginBurst+1 || evs[0].Outcome != store.OutcomeLimited || evs[1].Outcome != store.OutcomeRefused {
+		t.Fatalf("events: %+v", evs)
+	}
+}
