@@ -273,6 +273,17 @@ func TestAdminConsoleAndPortal(t *testing.T) {
 		t.Fatalf("after delete: %+v", j)
 	}
 
+	// An admin deletes Bob's held job from the jobs page.
+	if st, body = admin.post(t, "/admin/jobs", "/admin/jobs/"+bobJob+"/delete", nil); st != 200 {
+		t.Fatalf("admin delete: %d %s", st, body)
+	}
+	if j, _ := r.srv.store.Job(t.Context(), acme.id, bobJob); j.State != store.JobDeleted || j.HasDocument() {
+		t.Fatalf("after admin delete: %+v", j)
+	}
+	if st, _ = admin.post(t, "/admin/jobs", "/admin/jobs/"+jobID+"/delete", nil); st != http.StatusConflict {
+		t.Fatalf("deleting a printed job: %d", st)
+	}
+
 	// The audit log has the logins, refused and not, and no password.
 	var evs []store.AuditEvent
 	r.call(t, "GET", "/api/v1/audit/events?kind=login&outcome=refused", acme.token, nil, 200, &evs)

@@ -38,6 +38,15 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request, c *consoleCtx)
 	return s.show(w, c, "admin_jobs.html", "jobs", jobsData{Jobs: jobs, State: string(state), Printers: names})
 }
 
+// adminDeleteJob deletes any held or failed job of the company now.
+func (s *Server) adminDeleteJob(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
+	if err := s.deleteJob(r.Context(), c.company.ID, "", c.user.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	c.notice = "Job deleted."
+	return nil
+}
+
 type auditData struct {
 	Events                        []store.AuditEvent
 	Kind, Outcome, Channel, Actor string

@@ -35,6 +35,7 @@ func (s *Server) consoleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/agents", s.consolePage(true, s.agentsPage))
 	mux.HandleFunc("POST /admin/activation-codes", s.consoleForm(true, s.activationCodeForm, s.agentsPage))
 	mux.HandleFunc("GET /admin/jobs", s.consolePage(true, s.jobsPage))
+	mux.HandleFunc("POST /admin/jobs/{id}/delete", s.consoleForm(true, s.adminDeleteJob, s.jobsPage))
 	mux.HandleFunc("GET /admin/audit", s.consolePage(true, s.auditPage))
 	mux.HandleFunc("GET /admin/settings", s.consolePage(true, s.settingsPage))
 	mux.HandleFunc("POST /admin/settings", s.consoleForm(true, s.settingsForm, s.settingsPage))

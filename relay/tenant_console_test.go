@@ -61,6 +61,7 @@ var tenantCovered = map[string]string{
 	"GET /admin/agents":              "console",
 	"POST /admin/activation-codes":   "console",
 	"GET /admin/jobs":                "console",
+	"POST /admin/jobs/{id}/delete":   "console",
 	"GET /admin/audit":               "console",
 	"GET /admin/settings":            "console",
 	"POST /admin/settings":           "console",
@@ -178,6 +179,7 @@ func TestTenantIsolationConsole(t *testing.T) {
 		{"settings", "/admin/settings", "/admin/settings", url.Values{"retention": {"1d"}, "auth_type": {"local"}}, 200},
 		{"activation code", "/admin/agents", "/admin/activation-codes", nil, 200},
 		{"cards of B's user", "/admin/users", "/admin/users/" + b.user + "/cards", url.Values{"card1": {"FFFE"}}, 404},
+		{"delete B's job as admin", "/admin/jobs", "/admin/jobs/" + b.job + "/delete", nil, 404},
 		{"delete B's job", "/portal", "/portal/jobs/" + b.job + "/delete", nil, 404},
 		{"release B's job", "/portal", "/portal/jobs/" + b.job + "/release", url.Values{"printer_id": {b.printer}}, 404},
 	}
