@@ -232,7 +232,7 @@ func TestAdminConsoleAndPortal(t *testing.T) {
 		t.Fatalf("user on admin page: %d", st)
 	}
 	_, portal := user.get(t, "/portal")
-	mustContain(t, "portal", string(portal), "quarterly.pdf", "Lobby MFP", "/cards/claim")
+	mustContain(t, "portal", string(portal), "quarterly.pdf", "Lobby MFP", "/cards/claim", `action="/portal/unlock"`)
 	if st, body = user.post(t, "/portal", "/portal/jobs/"+jobID+"/release", url.Values{"printer_id": {printer.ID}}); st != 200 {
 		t.Fatalf("release: %d %s", st, body)
 	}

@@ -12,6 +12,21 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("input[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () { el.form.requestSubmit(); });
   });
+  // Forms answered in JSON (the portal's unlock code, POST /portal/unlock):
+  // send them in the background and say what came back.
+  document.querySelectorAll("form[data-json-form]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var out = form.querySelector("output");
+      fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
+        .then(function (resp) {
+          return resp.json().catch(function () { return {}; }).then(function (body) {
+            if (out) out.textContent = resp.ok ? "Unlocked: the printer is yours." : (body.error || "Refused (" + resp.status + ").");
+          });
+        })
+        .catch(function () { if (out) out.textContent = "The relay could not be reached."; });
+    });
+  });
   // Filter table rows as you type.
   document.querySelectorAll("input[data-filter]").forEach(function (el) {
     var table = document.getElementById(el.getAttribute("data-filter"));
