@@ -38,7 +38,7 @@ func (a *Agent) servePortalRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := a.log.With("job", req.JobID, "printer", req.PrinterID, "user", req.User.Email)
-	p, err := a.printerByID(req.PrinterID)
+	p, err := a.portalPrinter(req.PrinterID)
 	if err != nil {
 		log.Warn("portal release refused", "err", err)
 		portalAnswer(w, http.StatusNotFound, "unknown printer")
@@ -71,7 +71,7 @@ func (a *Agent) servePortalRelease(w http.ResponseWriter, r *http.Request) {
 	portalAnswer(w, http.StatusOK, "")
 }
 
-func (a *Agent) printerByID(id string) (Printer, error) {
+func (a *Agent) portalPrinter(id string) (Printer, error) {
 	sc, err := a.store.SiteConfig()
 	if err != nil {
 		return Printer{}, err
