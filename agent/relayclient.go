@@ -27,8 +27,10 @@ type CompanyInfo struct {
 	Code      string `json:"code"`
 	Name      string `json:"name"`
 	Retention string `json:"retention"`
-	// AutoRelease sends a user's held jobs on panel login (eipauth).
-	AutoRelease bool `json:"auto_release,omitempty"`
+	// AutoRelease: release a user's held jobs as soon as they sign in at
+	// a printer's panel. SecurePrintRequired: every job is held.
+	AutoRelease         bool `json:"auto_release"`
+	SecurePrintRequired bool `json:"secure_print_required"`
 }
 
 // Printer is a release target.

@@ -92,6 +92,7 @@ func (a *Agent) tunnelHandler() http.Handler {
 	a.discoveryTunnelRoutes(mux) // discovery_admin.go
 	mux.HandleFunc("POST /relay/v1/unlock", a.serveUnlock)
 	mux.HandleFunc("POST /relay/v1/panel/logout", a.serveForceLogout)
+	mux.HandleFunc("POST /relay/v1/release", a.servePortalRelease) // portal_release.go
 	return mux
 }
 

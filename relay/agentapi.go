@@ -75,6 +75,7 @@ func (s *Server) agentAuth(w http.ResponseWriter, r *http.Request, a store.Agent
 	// the agent's one tunnel.
 	key := "agent\x00" + a.CompanyID + "\x00" + strings.ToLower(strings.TrimSpace(req.Username))
 	if !s.logins.ok(key) {
+		s.auditAgentLogin(r.Context(), a, req.Username, "", errRateLimited)
 		return tooMany(w)
 	}
 	company, err := s.store.Company(r.Context(), a.CompanyID)
@@ -84,6 +85,7 @@ func (s *Server) agentAuth(w http.ResponseWriter, r *http.Request, a store.Agent
 	// 503 when the company's directory cannot be asked: the print queue
 	// then answers "service unavailable", never an accept.
 	u, err := s.companyLogin(r.Context(), company, req.Username, req.Password)
+	s.auditAgentLogin(r.Context(), a, req.Username, u.ID, err)
 	if errors.Is(err, errUnauthorized) {
 		s.logins.allow(key)
 	}
@@ -125,8 +127,11 @@ type companyConfig struct {
 	Code      string          `json:"code"`
 	Name      string          `json:"name"`
 	Retention store.Retention `json:"retention"`
-	// AutoRelease: a panel login sends the user's held jobs (eipauth).
-	AutoRelease bool `json:"auto_release,omitempty"`
+	// Settings (settings.go): agents release at panel sign-in when
+	// AutoRelease is on, and print nothing unheld when
+	// SecurePrintRequired is on.
+	AutoRelease         bool `json:"auto_release"`
+	SecurePrintRequired bool `json:"secure_print_required"`
 }
 
 func (s *Server) agentConfig(ctx context.Context, companyID string) (agentConfig, error) {
@@ -143,7 +148,8 @@ func (s *Server) agentConfig(ctx context.Context, companyID string) (agentConfig
 		return agentConfig{}, err
 	}
 	cfg := agentConfig{
-		Company:  companyConfig{Code: c.Code, Name: c.Name, Retention: c.Retention, AutoRelease: c.AutoRelease},
+		Company: companyConfig{Code: c.Code, Name: c.Name, Retention: c.Retention,
+			AutoRelease: c.AutoRelease, SecurePrintRequired: c.SecurePrintRequired},
 		Printers: make([]printerResponse, 0, len(ps)),
 		Readers:  make([]readerResponse, 0, len(rs)),
 	}

@@ -164,6 +164,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("version must be at most %d characters", maxVersionLen)
 	}
 	if !s.registerByCo.ok(code) {
+		s.auditLoginByCode(r.Context(), code, store.ChannelAPI, req.Email, "", clientIP(r), errRateLimited)
 		return tooMany(w)
 	}
 	secret := newAgentSecret()
@@ -171,6 +172,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	a := store.Agent{ID: newID(), Name: name, Version: version, MachineHash: mh,
 		SecretHash: hashSecret(secret), Registered: now}
 	admin, err := s.registerWithCredentials(r.Context(), code, req, a)
+	s.auditLoginByCode(r.Context(), code, store.ChannelAPI, req.Email, admin.ID, clientIP(r), err)
 	if errors.Is(err, errUnauthorized) {
 		s.registerByCo.allow(code) // failures count against the company
 	}

@@ -33,10 +33,11 @@ type printerResponse struct {
 	Protocol string `json:"protocol"`
 	Queue    string `json:"queue"`
 	Enabled  bool   `json:"enabled"`
+	SiteID   string `json:"site_id,omitempty"`
 }
 
 func toPrinterResponse(p store.Printer) printerResponse {
-	return printerResponse{ID: p.ID, Name: p.Name, Address: p.Address, Port: p.Port, Protocol: p.Protocol, Queue: p.Queue, Enabled: p.Enabled}
+	return printerResponse{ID: p.ID, Name: p.Name, Address: p.Address, Port: p.Port, Protocol: p.Protocol, Queue: p.Queue, Enabled: p.Enabled, SiteID: p.SiteID}
 }
 
 func (s *Server) createPrinter(w http.ResponseWriter, r *http.Request, companyID string) error {

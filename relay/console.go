@@ -116,11 +116,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	key := clientIP(r) + "\x00" + strings.ToUpper(v.Company) + "\x00" + strings.ToLower(v.Email)
 	if !s.logins.ok(key) {
+		s.auditLoginByCode(r.Context(), v.Company, store.ChannelConsole, v.Email, "", clientIP(r), errRateLimited)
 		v.Error = "Too many attempts. Wait a minute and try again."
 		s.renderLogin(w, http.StatusTooManyRequests, v)
 		return
 	}
 	u, err := s.consoleUser(r, v.Company, v.Email, pw)
+	if err == nil || errors.Is(err, errUnauthorized) || errors.Is(err, errDirectoryUnavailable) {
+		s.auditLoginByCode(r.Context(), v.Company, store.ChannelConsole, v.Email, u.ID, clientIP(r), err)
+	}
 	if errors.Is(err, errUnauthorized) {
 		s.logins.allow(key)
 		s.log.Info("console login refused", "remote", clientIP(r), "company", v.Company)
@@ -164,6 +168,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.sessions.delete(id)
+		s.audit(r.Context(), store.AuditEvent{CompanyID: sess.companyID, Kind: store.EventLogout, Channel: store.ChannelConsole,
+			UserID: sess.userID, Remote: clientIP(r), Outcome: store.OutcomeOK})
 	}
 	setCookie(w, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -48,6 +48,19 @@
 //     CSRF token is a double-submit cookie; signed-in forms carry the
 //     session's token. Any user of the company may sign in: admins see every
 //     job, users their own.
+//   - The audit log keeps what was typed as a login name (bounded, control
+//     characters stripped), never a password; logins naming an unknown
+//     company have no company log and go to the relay's log only. Events
+//     live one year (store.AuditRetention), purged by the retention sweep.
+//   - Admin console pages answer 404 to a signed-in user who is not an
+//     admin; portal actions on another user's job answer 404 too. Forms
+//     answer by showing their page again with a notice or an error (no
+//     redirect), so a failed form keeps its status code.
+//   - A portal release picks the agent that discovered the printer, else
+//     the one that received the job, else any connected agent of the
+//     company; the job is marked printed when the agent answers 200.
+//   - Jobs uploaded in the portal have no agent: the agent that releases
+//     them downloads the document from the relay, as for any job it lacks.
 //   - The admin listener (/healthz, /metrics) is meant for loopback; New
 //     warns when it is configured elsewhere but does not refuse, so a
 //     container can expose it to its scraper.

@@ -30,6 +30,7 @@ func (s *Server) runRetention(ctx context.Context) {
 // sweep deletes the documents (and keys) the companies' policies no
 // longer allow.
 func (s *Server) sweep(ctx context.Context, now time.Time) {
+	s.purgeAudit(ctx, now)
 	companies, err := s.store.Companies(ctx)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -45,6 +45,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /portal/v1/cards/claim", s.claimJSON)
 	mux.HandleFunc("POST /portal/unlock", s.portalUnlockHandler)
 	mux.HandleFunc("GET /{$}", s.home)
+	s.consoleRoutes(mux) // admin console, user portal and their API (routes_console.go)
 
 	return securityHeaders(s.metrics.instrument(mux))
 }

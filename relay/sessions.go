@@ -29,12 +29,20 @@ type consoleSession struct {
 }
 
 type sessionStore struct {
-	mu sync.Mutex
-	m  map[string]*consoleSession
+	mu   sync.Mutex
+	m    map[string]*consoleSession
+	idle time.Duration // sessionIdle; tests shorten it
 }
 
 func newSessionStore() *sessionStore {
-	return &sessionStore{m: map[string]*consoleSession{}}
+	return &sessionStore{m: map[string]*consoleSession{}, idle: sessionIdle}
+}
+
+// setIdle changes the idle time-out (tests).
+func (st *sessionStore) setIdle(d time.Duration) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.idle = d
 }
 
 // create starts a session and returns its id. A new id at every login
@@ -46,7 +54,7 @@ func (st *sessionStore) create(companyID, userID string, admin bool) (id string,
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for k, v := range st.m {
-		if now.Sub(v.lastUsed) > sessionIdle {
+		if now.Sub(v.lastUsed) > st.idle {
 			delete(st.m, k)
 		}
 	}
@@ -63,7 +71,7 @@ func (st *sessionStore) get(id string) (consoleSession, bool) {
 	if s == nil {
 		return consoleSession{}, false
 	}
-	if now.Sub(s.lastUsed) > sessionIdle {
+	if now.Sub(s.lastUsed) > st.idle {
 		delete(st.m, id)
 		return consoleSession{}, false
 	}

@@ -99,6 +99,9 @@ type Store interface {
 	UpdateJob(ctx context.Context, companyID, id string, fn func(*Job) error) (Job, error)
 
 	SwipeStore
+	// The audit log and sites (events.go, sites.go).
+	EventStore
+	SiteStore
 }
 
 // Retention is how long a company's documents are kept.
@@ -153,9 +156,11 @@ type Company struct {
 	// UpdatesOff stops every agent of the company from updating itself.
 	UpdatesOff bool `json:"updates_off,omitempty"`
 
-	// AutoRelease sends a user's held jobs to the printer they log in at
-	// on its panel (eipauth).
-	AutoRelease bool `json:"auto_release,omitempty"`
+	// Settings the console shows (settings.go in package relay): print
+	// a user's held jobs as soon as they sign in at a printer, and refuse
+	// printing without holding.
+	AutoRelease         bool `json:"auto_release,omitempty"`
+	SecurePrintRequired bool `json:"secure_print_required,omitempty"`
 }
 
 // User is a person who prints; Admin users also manage their company.
@@ -214,6 +219,7 @@ const (
 type Printer struct {
 	ID        string    `json:"id"`
 	CompanyID string    `json:"company_id"`
+	SiteID    string    `json:"site_id,omitempty"` // a Site of the company, or none
 	Name      string    `json:"name"`
 	Address   string    `json:"address"`
 	Port      int       `json:"port"`

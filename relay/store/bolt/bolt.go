@@ -60,6 +60,10 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := ensureJobOwnerIndex(db); err != nil { // jobindex.go
+		db.Close()
+		return nil, err
+	}
 	return &DB{db: db}, nil
 }
 

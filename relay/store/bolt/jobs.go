@@ -24,6 +24,11 @@ func (d *DB) CreateJob(ctx context.Context, j store.Job) error {
 		if b.Get(k) != nil {
 			return &store.ConflictError{What: "job " + j.ID}
 		}
+		if checkPart(j.UserID) == nil {
+			if err := tx.Bucket(bucketJobOwners).Put(ownerKey(j.CompanyID, j.UserID, j.ID), nil); err != nil {
+				return err
+			}
+		}
 		return put(b, k, j)
 	})
 }
@@ -46,7 +51,11 @@ func (d *DB) Jobs(ctx context.Context, companyID string, f store.JobFilter) ([]s
 	var all []store.Job
 	err := d.view(ctx, func(tx *bolt.Tx) error {
 		var err error
-		all, err = list[store.Job](tx.Bucket(bucketJobs), companyID)
+		if f.UserID != "" {
+			all, err = ownerJobs(tx, companyID, f.UserID) // jobindex.go
+		} else {
+			all, err = list[store.Job](tx.Bucket(bucketJobs), companyID)
+		}
 		return err
 	})
 	if err != nil {
@@ -67,8 +76,8 @@ func (d *DB) Jobs(ctx context.Context, companyID string, f store.JobFilter) ([]s
 	return out, nil
 }
 
-// UpdateJob changes the job id of companyID through fn. Its id and company
-// cannot change.
+// UpdateJob changes the job id of companyID through fn. Its id, company
+// and owner cannot change.
 func (d *DB) UpdateJob(ctx context.Context, companyID, id string, fn func(*store.Job) error) (store.Job, error) {
 	var j store.Job
 	k, err := key(companyID, id)
@@ -80,10 +89,11 @@ func (d *DB) UpdateJob(ctx context.Context, companyID, id string, fn func(*store
 		if err := get(b, k, &j); err != nil {
 			return err
 		}
+		owner := j.UserID
 		if err := fn(&j); err != nil {
 			return err
 		}
-		j.ID, j.CompanyID = id, companyID
+		j.ID, j.CompanyID, j.UserID = id, companyID, owner
 		return put(b, k, j)
 	})
 	return j, err

@@ -31,6 +31,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ordering", testOrdering},
 		{"update printer", testUpdatePrinter},
 		{"swipes and unknown cards", testSwipes},
+		{"audit events", testEvents},
+		{"sites", testSites},
+		{"jobs by owner", testJobOwners},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
