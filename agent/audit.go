@@ -69,7 +69,7 @@ func (q *auditQueue) putBack(batch []eipauth.Event) {
 // audit records one login attempt from any interface (panel, portal
 // unlock, SSO, IPP): a structured log line with audit=true here, and a
 // batch to the relay's POST /agent/v1/audit, which keeps the company's
-// one-year audit log (issue 9 brings its store).
+// one-year audit log.
 func (a *Agent) audit(e eipauth.Event) {
 	if e.Time.IsZero() {
 		e.Time = time.Now().UTC()

@@ -22,9 +22,9 @@ type agentAuditEvent struct {
 }
 
 // agentAudit is POST /agent/v1/audit: login attempts at the agent's
-// interfaces (printer panels, SSO, IPP), in batches. They are logged with
-// audit=true under the agent's company; the audit store that keeps them a
-// year comes with issue 9 and takes them from here.
+// interfaces (printer panels, SSO, portal unlock codes), in batches, kept in
+// the company's audit log for a year like every other login. IPP logins are
+// skipped: the agent checks those at /agent/v1/auth, which records them.
 func (s *Server) agentAudit(w http.ResponseWriter, r *http.Request, a store.Agent) error {
 	var req struct {
 		Events []agentAuditEvent `json:"events"`
@@ -36,11 +36,35 @@ func (s *Server) agentAudit(w http.ResponseWriter, r *http.Request, a store.Agen
 		return badRequest("at most %d events per call", maxAuditBatch)
 	}
 	for _, e := range req.Events {
-		s.log.Info("login attempt", "audit", true, "company", a.CompanyID, "agent", a.ID,
-			"interface", cleanText(e.Interface, 20), "method", cleanText(e.Method, 20),
-			"printer", cleanText(e.Printer, 100), "user", cleanText(e.User, 200),
-			"result", cleanText(e.Result, 20), "remote", cleanText(e.Remote, 100), "at", e.Time.UTC())
+		if e.Interface == "ipp" {
+			continue
+		}
+		ev := store.AuditEvent{CompanyID: a.CompanyID, Kind: store.EventLogin,
+			Channel: cleanText(e.Interface, 20), Actor: cleanText(e.User, 256), AgentID: a.ID,
+			Outcome: agentOutcome(e.Result), Remote: cleanText(e.Remote, 100),
+			Detail: cleanText(e.Method+" at printer "+e.Printer, 200)}
+		ev.ID = newID()
+		ev.Time = e.Time.UTC()
+		if ev.Time.IsZero() || ev.Time.After(time.Now().Add(time.Minute)) {
+			ev.Time = time.Now().UTC() // an agent's clock does not rewrite history
+		}
+		if err := s.store.AppendEvent(r.Context(), ev); err != nil {
+			return err
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// agentOutcome maps an agent's result word to the audit log's outcomes.
+func agentOutcome(result string) string {
+	switch result {
+	case "accepted":
+		return store.OutcomeOK
+	case "rate-limited":
+		return store.OutcomeLimited
+	case "error":
+		return store.OutcomeUnavailable
+	}
+	return store.OutcomeRefused
 }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/edgeprint/edgeprint/relay/store"
 )
 
 // unlockAgent answers POST /relay/v1/unlock as an agent would: its printer
@@ -224,10 +227,17 @@ func TestAgentAudit(t *testing.T) {
 	r := startRelay(t, dir)
 	ag := connectAgent(t, r, registerTestAgent(t, r, acme, "HQ-PC"))
 	ev := map[string]any{"time": "2026-01-02T03:04:05Z", "interface": "panel", "method": "badge", "printer": "p1", "user": "****1234", "result": "denied\nforged=1"}
-	ag.call(t, "POST", "/agent/v1/audit", map[string]any{"events": []any{ev}}, http.StatusNoContent, nil)
-	logs := r.logs.String()
-	if !strings.Contains(logs, "audit=true") || !strings.Contains(logs, "method=badge") || strings.Contains(logs, "\nforged=1") {
-		t.Fatalf("audit event not logged as one line:\n%s", logs)
+	ipp := map[string]any{"time": "2026-01-02T03:04:06Z", "interface": "ipp", "method": "password", "user": "bob", "result": "accepted"}
+	ag.call(t, "POST", "/agent/v1/audit", map[string]any{"events": []any{ev, ipp}}, http.StatusNoContent, nil)
+	var evs []store.AuditEvent
+	r.call(t, "GET", "/api/v1/audit/events?kind=login&channel=panel", acme.token, nil, 200, &evs)
+	if len(evs) != 1 || evs[0].Outcome != store.OutcomeRefused || evs[0].Actor != "****1234" ||
+		!strings.Contains(evs[0].Detail, "badge at printer p1") || !evs[0].Time.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Fatalf("panel login in the audit log: %+v", evs)
+	}
+	r.call(t, "GET", "/api/v1/audit/events?kind=login&channel=ipp", acme.token, nil, 200, &evs)
+	if len(evs) != 0 {
+		t.Fatalf("IPP logins are recorded by /agent/v1/auth, not twice: %+v", evs)
 	}
 	many := make([]any, maxAuditBatch+1)
 	for i := range many {
