@@ -113,11 +113,9 @@ func (d *deliverer) deliver(ctx context.Context, j heldJob, p Printer) error {
 			}
 		}
 		made++
-		var recorded func()
-		n, err := d.sendOnce(ctx, j, p, src, func() { recorded = d.markSending(j) })
-		if recorded != nil {
-			recorded()
-		}
+		recorded := d.markSending(j)
+		n, err := d.sendOnce(ctx, j, p, src)
+		recorded()
 		if err == nil {
 			d.metrics.attempts.WithLabelValues(protocolLabel(p), JobPrinted).Inc()
 			d.metrics.bytes.WithLabelValues(protocolLabel(p)).Add(float64(n))
@@ -252,16 +250,12 @@ func (d *deliverer) toPDF(ctx context.Context, j heldJob, src *docSource) (*docS
 }
 
 // sendOnce makes one delivery attempt.
-// sendOnce makes one attempt. started runs when the sender first reads the
-// document: the printer has the job's first bytes (PJL or LPD preamble) by
-// then.
-func (d *deliverer) sendOnce(ctx context.Context, j heldJob, p Printer, src *docSource, started func()) (int64, error) {
-	rc, err := src.open(ctx)
+func (d *deliverer) sendOnce(ctx context.Context, j heldJob, p Printer, src *docSource) (int64, error) {
+	doc, err := src.open(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer rc.Close()
-	doc := &firstRead{r: rc, fn: started}
+	defer doc.Close()
 	settings := d.cfg.settings(p)
 	switch p.Protocol {
 	case "raw9100", "":
@@ -318,23 +312,32 @@ func (d *deliverer) fail(j heldJob, p Printer, attempts int, err error) error {
 	return err
 }
 
+// sendingMarkDelay is how long a send runs before it is recorded as
+// "sending". Most jobs are through by then and cost no write at all; a long
+// one, the kind a crash is likely to interrupt, is marked so that a restart
+// reports it unconfirmed.
+const sendingMarkDelay = 100 * time.Millisecond
+
 // markSending records an attempt off the path to the printer's first byte:
-// it starts once the first bytes are out and runs beside the rest of the
-// send, so a badge release waits neither for the disk nor for the file
-// system journal an fsync holds. The returned func waits for the write; the
-// outcome is recorded only after it, so "sending" never overwrites it.
-// Should the agent die mid-send, the job is found "sending" on restart and
-// held again as unconfirmed.
-func (d *deliverer) markSending(j heldJob) (wait func()) {
+// only if the send is still running after sendingMarkDelay, and then
+// beside it, so a badge release waits neither for the disk nor for the
+// file system journal an fsync holds. The returned func stops the timer or
+// waits for the write; the outcome is recorded only after it, so "sending"
+// never overwrites it.
+func (d *deliverer) markSending(j heldJob) (done func()) {
 	if j.local == nil {
 		return func() {}
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	written := make(chan struct{})
+	t := time.AfterFunc(sendingMarkDelay, func() {
+		defer close(written)
 		d.setState(j, JobSending)
-	}()
-	return func() { <-done }
+	})
+	return func() {
+		if !t.Stop() {
+			<-written
+		}
+	}
 }
 
 func (d *deliverer) setState(j heldJob, state string) {
@@ -355,19 +358,4 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// firstRead calls fn before the first read of r.
-type firstRead struct {
-	r    io.Reader
-	fn   func()
-	done bool
-}
-
-func (f *firstRead) Read(p []byte) (int, error) {
-	if !f.done {
-		f.done = true
-		f.fn()
-	}
-	return f.r.Read(p)
 }

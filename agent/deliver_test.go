@@ -545,3 +545,44 @@ func TestPJLReadBackKeepsJobHeldForPrinterInError(t *testing.T) {
 		t.Fatalf("state %q reason %q", rec.State, rec.Reason)
 	}
 }
+
+// TestLongSendIsMarkedSending: a send still running after sendingMarkDelay
+// is recorded as "sending" (so a crash reports it unconfirmed); the quick
+// ones are not written at all.
+func TestLongSendIsMarkedSending(t *testing.T) {
+	f := newDeliveryFixture(t, DeliveryConfig{})
+	j := f.spool(t, "big.pdf", "application/pdf", bytes.Repeat([]byte("x"), 8<<20))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	release := make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		<-release // a printer warming up: it takes the bytes later
+		io.Copy(io.Discard, c)
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	done := make(chan error, 1)
+	go func() { done <- f.d.deliver(t.Context(), j, Printer{ID: "p1", Name: "slow", Address: "127.0.0.1", Port: port}) }()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for f.held(t, j.ID).State != JobSending {
+		if time.Now().After(deadline) {
+			t.Fatal("a long send was never recorded as sending")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.Job(j.ID); err != ErrJobNotFound {
+		t.Fatalf("printed job still stored: %v", err)
+	}
+}
