@@ -16,11 +16,12 @@ func TestPorts(t *testing.T) {
 		edit func(*agent.Config)
 		want []string
 	}{
-		{"defaults", func(*agent.Config) {}, []string{"631/tcp", "7778/tcp", "7777/tcp", "2001/tcp", "15042/tcp", "15043/tcp"}},
+		{"defaults", func(*agent.Config) {}, []string{"631/tcp", "7778/tcp", "7777/tcp", "2001/tcp", "15042/tcp", "15043/tcp", "5353/udp"}},
+		{"not advertised", func(c *agent.Config) { c.IPP.DNSSD.Off = true }, []string{"631/tcp", "7778/tcp", "7777/tcp", "2001/tcp", "15042/tcp", "15043/tcp"}},
 		{"readers and panel off", func(c *agent.Config) {
 			c.CardReaders = agent.ReadersConfig{ElatecTCPConv: agent.Off, ElatecTCPConv2: agent.Off, RFIDeas241: ":2001"}
 			c.Panel.ConvenienceAuthListen, c.Panel.SSOListen = agent.Off, agent.Off
-		}, []string{"631/tcp", "2001/tcp"}},
+		}, []string{"631/tcp", "2001/tcp", "5353/udp"}},
 		{"loopback listener needs no rule", func(c *agent.Config) {
 			c.IPP.Listen = "127.0.0.1:8631"
 			c.CardReaders.RFIDeas241 = "localhost:2001"
@@ -29,7 +30,7 @@ func TestPorts(t *testing.T) {
 		{"moved ports, one address", func(c *agent.Config) {
 			c.IPP.Listen = "10.0.0.5:8631"
 			c.CardReaders.ElatecTCPConv = ":9000"
-		}, []string{"8631/tcp", "9000/tcp", "7777/tcp", "2001/tcp", "15042/tcp", "15043/tcp"}},
+		}, []string{"8631/tcp", "9000/tcp", "7777/tcp", "2001/tcp", "15042/tcp", "15043/tcp", "5353/udp"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,8 @@ func (p Port) String() string { return fmt.Sprintf("%d/%s", p.Number, p.Proto) }
 
 // Ports lists the inbound ports of cfg's enabled listeners, in a stable
 // order. Loopback-only listeners (the status page) need no rule. mDNS
-// (5353/udp) belongs in this list once the agent advertises its queue.
+// (5353/udp) is opened while the queue is advertised (ipp.dnssd not off,
+// queue not on loopback).
 func Ports(cfg agent.Config) ([]Port, error) {
 	listeners := []struct{ what, addr string }{
 		{"ipp", cfg.IPP.Listen},
@@ -52,6 +53,9 @@ func Ports(cfg agent.Config) ([]Port, error) {
 			seen[key] = true
 			out = append(out, p)
 		}
+	}
+	if !cfg.IPP.DNSSD.Off && len(out) > 0 && out[0].What == "ipp" {
+		out = append(out, Port{Number: 5353, Proto: "udp", What: "mdns"})
 	}
 	return out, nil
 }
