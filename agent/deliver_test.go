@@ -569,7 +569,9 @@ func TestLongSendIsMarkedSending(t *testing.T) {
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
 	done := make(chan error, 1)
-	go func() { done <- f.d.deliver(t.Context(), j, Printer{ID: "p1", Name: "slow", Address: "127.0.0.1", Port: port}) }()
+	go func() {
+		done <- f.d.deliver(t.Context(), j, Printer{ID: "p1", Name: "slow", Address: "127.0.0.1", Port: port})
+	}()
 
 	deadline := time.Now().Add(5 * time.Second)
 	for f.held(t, j.ID).State != JobSending {

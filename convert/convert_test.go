@@ -3,40 +3,13 @@ package convert
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
-)
 
-// onePagePDF is a one-page PDF with a line of text, with its
-// cross-reference table. (demo.SamplePDF is the same kind of page, but
-// demo imports the agent, which imports this package.)
-func onePagePDF() []byte {
-	content := "BT /F1 24 Tf 72 720 Td (edgeprint test page) Tj ET"
-	objects := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objects))
-	for i, o := range objects {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
-	return b.Bytes()
-}
+	"github.com/edgeprint/edgeprint/samplepdf"
+)
 
 func TestPlan(t *testing.T) {
 	tests := []struct {
@@ -86,7 +59,7 @@ func TestConvertWithGhostscript(t *testing.T) {
 		t.Run(tc.target, func(t *testing.T) {
 			dir := t.TempDir()
 			c := Converter{Dir: dir, Color: tc.color}
-			f, err := c.Convert(t.Context(), bytes.NewReader(onePagePDF()), tc.target)
+			f, err := c.Convert(t.Context(), bytes.NewReader(samplepdf.Page("edgeprint test page", 0)), tc.target)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +92,7 @@ func TestConvertWithGhostscript(t *testing.T) {
 
 func TestNoGhostscript(t *testing.T) {
 	c := Converter{GS: "/nonexistent/gs", Dir: t.TempDir()}
-	_, err := c.Convert(t.Context(), bytes.NewReader(onePagePDF()), PostScript)
+	_, err := c.Convert(t.Context(), bytes.NewReader(samplepdf.Page("edgeprint test page", 0)), PostScript)
 	if !errors.Is(err, ErrNoGhostscript) {
 		t.Fatalf("err %v, want ErrNoGhostscript", err)
 	}

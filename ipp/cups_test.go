@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/edgeprint/edgeprint/samplepdf"
 )
 
 // cupsTool finds a CUPS program, skipping (or failing in CI) without it.
@@ -146,7 +148,7 @@ func TestCUPSClient(t *testing.T) {
 
 	runTool(t, "lpadmin", "-h", cups, "-p", "q", "-E", "-v", "ipp://alice:secret@"+agentAddr+"/ipp/print", "-m", "everywhere")
 	pdf := filepath.Join(t.TempDir(), "report.pdf")
-	if err := os.WriteFile(pdf, tinyPDF(), 0o600); err != nil {
+	if err := os.WriteFile(pdf, samplepdf.Page("edgeprint", 0), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := runTool(t, "lp", "-h", cups, "-d", "q", "-t", "quarterly report", pdf)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/edgeprint/edgeprint/pwgraster"
+
+	"github.com/edgeprint/edgeprint/samplepdf"
 )
 
 // The PWG raster samples ipp-everywhere.test prints when they exist next
@@ -98,7 +100,7 @@ func writeRasterSamples(t *testing.T, dir string) int {
 // writeSampleDocs makes the documents ipp-1.1.test prints, in dir.
 func writeSampleDocs(t *testing.T, dir string) {
 	t.Helper()
-	letterPDF := bytes.Replace(tinyPDF(), []byte("/MediaBox [0 0 595 842]"), []byte("/MediaBox [0 0 612 792]"), 1)
+	letterPDF := bytes.Replace(samplepdf.Page("edgeprint", 0), []byte("/MediaBox [0 0 595 842]"), []byte("/MediaBox [0 0 612 792]"), 1)
 	ps := func(w, h int) []byte {
 		return fmt.Appendf(nil, "%%!PS-Adobe-3.0\n%%%%BoundingBox: 0 0 %d %d\n%%%%Pages: 1\n%%%%EndComments\n"+
 			"<< /PageSize [%d %d] >> setpagedevice\n/Helvetica findfont 24 scalefont setfont 72 700 moveto (edgeprint) show showpage\n%%%%EOF\n", w, h, w, h)
@@ -121,7 +123,7 @@ func writeSampleDocs(t *testing.T, dir string) {
 		return b.Bytes()
 	}
 	for name, data := range map[string][]byte{
-		"document-a4.pdf":     tinyPDF(),
+		"document-a4.pdf":     samplepdf.Page("edgeprint", 0),
 		"document-letter.pdf": letterPDF,
 		"document-a4.ps":      ps(595, 842),
 		"document-letter.ps":  ps(612, 792),
@@ -202,7 +204,7 @@ func TestConformance(t *testing.T) {
 	dir := t.TempDir()
 	copyTests(t, dir, "ipp-1.1.test", "ipp-2.0.test", "ipp-everywhere.test")
 	pdfPath := filepath.Join(dir, "hello.pdf")
-	if err := os.WriteFile(pdfPath, tinyPDF(), 0o600); err != nil {
+	if err := os.WriteFile(pdfPath, samplepdf.Page("edgeprint", 0), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	samples := writeRasterSamples(t, dir)

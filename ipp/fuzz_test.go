@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/OpenPrinting/goipp"
+
+	"github.com/edgeprint/edgeprint/samplepdf"
 )
 
 // discardSpooler reads documents and keeps nothing.
@@ -26,7 +28,7 @@ func (discardSpooler) Spool(_ context.Context, _ JobInfo, doc io.Reader) (Job, e
 // loopback. Every answer must be a deliberate HTTP error or a decodable
 // IPP response that echoes the request-id and starts as responses must.
 func FuzzRequest(f *testing.F) {
-	pdf := tinyPDF()
+	pdf := samplepdf.Page("edgeprint", 0)
 	f.Add(printJobBody(f, 1, "application/pdf", pdf))
 	f.Add(printJobBody(f, 2, "application/octet-stream", bytes.Repeat([]byte{0x1b, 'E'}, 3000)))
 	f.Add(encode(f, ippRequest(goipp.OpGetPrinterAttributes, 3, "ipp://localhost/ipp/print", []goipp.Attribute{

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgeprint/edgeprint/samplepdf"
 )
 
 // ipptoolDir holds the test files Debian's cups-ipp-utils installs.
@@ -45,7 +47,7 @@ func ipptoolTimeout(t *testing.T, d time.Duration, args ...string) (string, erro
 
 func TestIPPTool(t *testing.T) {
 	ipptoolPath(t)
-	pdf := tinyPDF()
+	pdf := samplepdf.Page("edgeprint", 0)
 	pdfPath := filepath.Join(t.TempDir(), "hello.pdf")
 	if err := os.WriteFile(pdfPath, pdf, 0o600); err != nil {
 		t.Fatal(err)
@@ -102,7 +104,7 @@ func TestIPPTool(t *testing.T) {
 func TestIPPToolWrongPassword(t *testing.T) {
 	ipptoolPath(t)
 	pdfPath := filepath.Join(t.TempDir(), "hello.pdf")
-	if err := os.WriteFile(pdfPath, tinyPDF(), 0o600); err != nil {
+	if err := os.WriteFile(pdfPath, samplepdf.Page("edgeprint", 0), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	sp := &testSpooler{}

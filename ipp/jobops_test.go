@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/OpenPrinting/goipp"
+
+	"github.com/edgeprint/edgeprint/samplepdf"
 )
 
 func jobOp(op goipp.Op, number int, attrs ...goipp.Attribute) *goipp.Message {
@@ -23,7 +25,7 @@ func TestJobsArePrivate(t *testing.T) {
 	cfg := testConfig()
 	cfg.Jobs = jobs
 	s := newTestServer(t, cfg, testAuth{}, &testSpooler{})
-	if _, m := serveRecorded(t, s, printJobBody(t, 1, "application/pdf", tinyPDF()), "alice"); status(m) != goipp.StatusOk {
+	if _, m := serveRecorded(t, s, printJobBody(t, 1, "application/pdf", samplepdf.Page("edgeprint", 0)), "alice"); status(m) != goipp.StatusOk {
 		t.Fatalf("Print-Job: %v", status(m))
 	}
 	for _, op := range []goipp.Op{goipp.OpGetJobAttributes, goipp.OpCancelJob, goipp.OpHoldJob, goipp.OpReleaseJob, goipp.OpCloseJob, goipp.OpSendDocument} {
@@ -89,7 +91,7 @@ func TestCreateJobSendDocument(t *testing.T) {
 	n := create()
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
-	zw.Write(tinyPDF())
+	zw.Write(samplepdf.Page("edgeprint", 0))
 	zw.Close()
 	send := func(number int) goipp.Status {
 		body := encode(t, jobOp(goipp.OpSendDocument, number,
@@ -103,7 +105,7 @@ func TestCreateJobSendDocument(t *testing.T) {
 		t.Fatalf("Send-Document: %v", st)
 	}
 	calls := sp.spooled()
-	if len(calls) != 1 || !bytes.Equal(calls[0].doc, tinyPDF()) || calls[0].info.Number != n ||
+	if len(calls) != 1 || !bytes.Equal(calls[0].doc, samplepdf.Page("edgeprint", 0)) || calls[0].info.Number != n ||
 		calls[0].info.Name != "scan" || calls[0].info.Password != "4321" {
 		t.Fatalf("spooled %+v", calls)
 	}

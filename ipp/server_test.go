@@ -16,6 +16,8 @@ import (
 
 	"github.com/OpenPrinting/goipp"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edgeprint/edgeprint/samplepdf"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -68,7 +70,7 @@ func TestAuthentication(t *testing.T) {
 			addr, _ := serveTest(t, newTestServer(t, testConfig(), auth, sp))
 			var body []byte
 			if tc.op == goipp.OpPrintJob {
-				body = printJobBody(t, 7, "application/pdf", tinyPDF())
+				body = printJobBody(t, 7, "application/pdf", samplepdf.Page("edgeprint", 0))
 			} else {
 				body = encode(t, ippRequest(tc.op, 7, "ipp://localhost/ipp/print", nil, nil))
 			}
@@ -97,7 +99,7 @@ func TestAuthentication(t *testing.T) {
 func TestPlainFromNetworkNeedsTLS(t *testing.T) {
 	sp := &testSpooler{}
 	s := newTestServer(t, testConfig(), testAuth{}, sp)
-	req := httptest.NewRequest(http.MethodPost, "/ipp/print", bytes.NewReader(printJobBody(t, 3, "application/pdf", tinyPDF())))
+	req := httptest.NewRequest(http.MethodPost, "/ipp/print", bytes.NewReader(printJobBody(t, 3, "application/pdf", samplepdf.Page("edgeprint", 0))))
 	req.RemoteAddr = "192.0.2.7:50123"
 	req.Header.Set("Content-Type", "application/ipp")
 	req.SetBasicAuth("alice", "secret")
@@ -189,7 +191,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "latin-1", body: encode(t, latin1), wantHTTP: 200, wantIPP: goipp.StatusErrorCharset, wantVer: version20},
 		{name: "no printer-uri", body: encode(t, ippRequest(goipp.OpPrintJob, 9, "", nil, nil)), wantHTTP: 200, wantIPP: goipp.StatusErrorBadRequest, wantVer: version20},
 		{name: "compress", body: encode(t, op(goipp.MakeAttribute("compression", goipp.TagKeyword, goipp.String("compress")))), wantHTTP: 200, wantIPP: goipp.StatusErrorCompressionNotSupported, wantVer: version20},
-		{name: "compression none", body: append(encode(t, op(goipp.MakeAttribute("compression", goipp.TagKeyword, goipp.String("none")))), tinyPDF()...), wantHTTP: 200, wantIPP: goipp.StatusOk, wantVer: version20},
+		{name: "compression none", body: append(encode(t, op(goipp.MakeAttribute("compression", goipp.TagKeyword, goipp.String("none")))), samplepdf.Page("edgeprint", 0)...), wantHTTP: 200, wantIPP: goipp.StatusOk, wantVer: version20},
 		{name: "no document", body: encode(t, op()), wantHTTP: 200, wantIPP: goipp.StatusErrorBadRequest, wantVer: version20},
 		{name: "html", body: encode(t, op(goipp.MakeAttribute("document-format", goipp.TagMimeType, goipp.String("text/html")))), wantHTTP: 200, wantIPP: goipp.StatusErrorDocumentFormatNotSupported, wantVer: version20},
 		{name: "format as integer", body: encode(t, op(goipp.MakeAttribute("document-format", goipp.TagInteger, goipp.Integer(1)))), wantHTTP: 200, wantIPP: goipp.StatusErrorBadRequest, wantVer: version20},
@@ -253,7 +255,7 @@ func TestUnsupportedOperations(t *testing.T) {
 func TestPrintJobAndGetJobAttributes(t *testing.T) {
 	sp := &testSpooler{}
 	s := newTestServer(t, testConfig(), testAuth{}, sp)
-	doc := tinyPDF()
+	doc := samplepdf.Page("edgeprint", 0)
 	rec, m := serveRecorded(t, s, printJobBody(t, 1, "application/pdf", doc), "alice")
 	if rec.Code != 200 || status(m) != goipp.StatusOk {
 		t.Fatalf("Print-Job: HTTP %d, IPP %v", rec.Code, status(m))
@@ -395,7 +397,7 @@ func TestGarbageBesideGoodJob(t *testing.T) {
 	sp := &testSpooler{}
 	addr, _ := serveTest(t, newTestServer(t, testConfig(), testAuth{}, sp))
 	url := "http://" + addr + "/ipp/print"
-	doc := bytes.Repeat(tinyPDF(), 200)
+	doc := bytes.Repeat(samplepdf.Page("edgeprint", 0), 200)
 
 	pr, pw := io.Pipe()
 	type result struct {
@@ -499,7 +501,7 @@ func TestResponseAfterSpool(t *testing.T) {
 	sp := &testSpooler{read: make(chan struct{}, 1), gate: make(chan struct{})}
 	addr, _ := serveTest(t, newTestServer(t, testConfig(), testAuth{}, sp))
 	answered := make(chan *goipp.Message, 1)
-	body := printJobBody(t, 9, "application/pdf", tinyPDF())
+	body := printJobBody(t, 9, "application/pdf", samplepdf.Page("edgeprint", 0))
 	go func() {
 		_, m, err := postE(t.Context(), http.DefaultClient, "http://"+addr+"/ipp/print", bytes.NewReader(body), "alice", "secret")
 		if err != nil {
@@ -532,7 +534,7 @@ func TestResponseAfterSpool(t *testing.T) {
 
 func TestSpoolFailure(t *testing.T) {
 	s := newTestServer(t, testConfig(), testAuth{}, &testSpooler{failed: errors.New("disk full")})
-	rec, m := serveRecorded(t, s, printJobBody(t, 8, "application/pdf", tinyPDF()), "alice")
+	rec, m := serveRecorded(t, s, printJobBody(t, 8, "application/pdf", samplepdf.Page("edgeprint", 0)), "alice")
 	if rec.Code != 200 || status(m) != goipp.StatusErrorInternal {
 		t.Fatalf("HTTP %d, IPP %v; want server-error-internal-error", rec.Code, status(m))
 	}
@@ -576,7 +578,7 @@ func TestMetrics(t *testing.T) {
 	cfg := testConfig()
 	cfg.Metrics = NewMetrics(reg)
 	s := newTestServer(t, cfg, testAuth{}, &testSpooler{})
-	doc := tinyPDF()
+	doc := samplepdf.Page("edgeprint", 0)
 	serveRecorded(t, s, printJobBody(t, 1, "application/pdf", doc), "alice")
 	serveRecorded(t, s, printJobBody(t, 2, "application/pdf", doc), "")
 	serveRecorded(t, s, encode(t, ippRequest(0x3fff, 3, "ipp://h/ipp/print", nil, nil)), "")
@@ -629,7 +631,7 @@ func TestConcurrentPrintJobs(t *testing.T) {
 	addr, _ := serveTest(t, newTestServer(t, testConfig(), testAuth{}, sp))
 	var bodies [8][]byte
 	for i := range bodies {
-		bodies[i] = printJobBody(t, uint32(i+1), "application/pdf", binary.BigEndian.AppendUint32(tinyPDF(), uint32(i)))
+		bodies[i] = printJobBody(t, uint32(i+1), "application/pdf", binary.BigEndian.AppendUint32(samplepdf.Page("edgeprint", 0), uint32(i)))
 	}
 	var wg sync.WaitGroup
 	for i := range 8 {

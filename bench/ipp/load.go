@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/OpenPrinting/goipp"
+
+	"github.com/edgeprint/edgeprint/samplepdf"
 )
 
 // result is one load run against one server.
@@ -37,33 +38,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // makePDF is a valid one-page PDF padded with an incompressible stream to
 // about size bytes, like a scanned page.
 func makePDF(size int) []byte {
-	pad := make([]byte, max(size-600, 0))
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range pad {
-		pad[i] = byte(r.Uint32())
-	}
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		"<< /Length 44 >>\nstream\nBT /F1 24 Tf 72 720 Td (edgeprint) Tj ET\nendstream",
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(pad), pad),
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return samplepdf.Page("edgeprint", max(size-600, 0))
 }
 
 // printJobBody is a Print-Job request for uri with pdf as its document.
