@@ -44,7 +44,7 @@ func TestClaimUnknownBadge(t *testing.T) {
 	swipe(t, info.Reader.ConnectTo, strings.ToLower(badge))
 	waitFor(t, ctx, "unknown swipe audited", func() bool {
 		recs := api.audit(ctx)
-		return len(recs) == 1 && recs[0]["outcome"] == "unknown" && recs[0]["card"] == "****C3D4"
+		return len(recs) == 1 && recs[0]["outcome"] == "unknown" && recs[0]["actor"] == "****C3D4"
 	})
 
 	// The user signs in and claims "the badge I just swiped at this reader".
@@ -91,7 +91,7 @@ func TestClaimUnknownBadge(t *testing.T) {
 	}
 	waitFor(t, ctx, "released swipe audited", func() bool {
 		recs := api.audit(ctx)
-		return len(recs) == 2 && recs[0]["outcome"] == "released" && recs[0]["card"] == "****C3D4"
+		return len(recs) == 2 && recs[0]["outcome"] == "released" && recs[0]["actor"] == "****C3D4"
 	})
 }
 
@@ -109,7 +109,7 @@ func (a testAPI) get(ctx context.Context, path string, out any) bool {
 
 func (a testAPI) audit(ctx context.Context) []map[string]any {
 	var recs []map[string]any
-	a.get(ctx, "/api/v1/audit?type=swipe", &recs)
+	a.get(ctx, "/api/v1/audit/events?kind=swipe", &recs)
 	return recs
 }
 

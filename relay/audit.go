@@ -8,12 +8,15 @@ import (
 	"github.com/edgeprint/edgeprint/relay/store"
 )
 
-// audit appends e to its company's audit log, stamped now. The log is
+// audit appends e to its company's audit log, stamped now unless e says
+// when it happened (an agent's report). The log is
 // best effort from the caller's view: a failed write is logged and the
 // request goes on, so a full disk does not lock everybody out.
 func (s *Server) audit(ctx context.Context, e store.AuditEvent) {
 	e.ID = newID()
-	e.Time = time.Now().UTC()
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
 	if err := s.store.AppendEvent(context.WithoutCancel(ctx), e); err != nil {
 		s.log.Error("audit log", "company", e.CompanyID, "kind", e.Kind, "err", err)
 	}

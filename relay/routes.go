@@ -26,7 +26,6 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/agents", s.api(s.listAgents))
 	mux.HandleFunc("PATCH /api/v1/agents/{id}", s.api(s.patchAgent))
 	mux.HandleFunc("POST /api/v1/agents/{id}/discover", s.api(s.discoverNow))
-	mux.HandleFunc("GET /api/v1/audit", s.api(s.listAudit))
 	// No API token: the agent's own credentials.
 	mux.HandleFunc("POST /api/v1/agents/register", s.registerAgent)
 	mux.HandleFunc("GET /api/v1/agents/tunnel", s.handleTunnel)

@@ -6,8 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,8 +19,6 @@ const (
 	// claimWindow is how long after swiping an unknown badge its holder may
 	// claim it from the console.
 	claimWindow = 10 * time.Minute
-	// maxAuditList bounds one audit page.
-	maxAuditList = 1000
 )
 
 // swipeReport is POST /agent/v1/swipes.
@@ -65,13 +63,10 @@ func (s *Server) agentSwipe(w http.ResponseWriter, r *http.Request, a store.Agen
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	rec := store.AuditRecord{ID: newID(), CompanyID: a.CompanyID, Type: store.AuditSwipe, Time: req.Time.UTC(),
-		AgentID: a.ID, UserID: cleanText(req.UserID, 64), Outcome: req.Outcome, ReaderID: reader.ID,
-		ReaderAddress: cleanText(req.ReaderAddress, 64), PrinterID: cleanText(req.PrinterID, 64),
-		CardMasked: maskCard(cleanText(req.CardMasked, 64)), Jobs: max(req.Jobs, 0)}
-	if err := s.store.AddAudit(ctx, rec); err != nil {
-		return err
-	}
+	s.audit(ctx, store.AuditEvent{CompanyID: a.CompanyID, Kind: store.EventSwipe, Channel: store.ChannelReader,
+		Time: req.Time.UTC(), AgentID: a.ID, UserID: cleanText(req.UserID, 64), Outcome: req.Outcome,
+		Actor:  maskCard(cleanText(req.CardMasked, 64)),
+		Detail: swipeDetail(cleanText(req.ReaderAddress, 64), reader.ID, cleanText(req.PrinterID, 64), max(req.Jobs, 0))})
 	if req.Outcome == store.SwipeUnknown && req.Card != "" && reader.ID != "" {
 		if err := s.keepUnknownCard(ctx, a, reader, req.Card, req.Time.UTC()); err != nil {
 			return err
@@ -133,36 +128,9 @@ func maskCard(card string) string {
 	return "****" + card[len(card)-4:]
 }
 
-// listAudit is GET /api/v1/audit?type=swipe&since=RFC3339&limit=N.
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, companyID string) error {
-	q := r.URL.Query()
-	if err := onlyParams(q, "type", "since", "limit", "user"); err != nil {
-		return err
-	}
-	f := store.AuditFilter{Type: q.Get("type"), UserID: q.Get("user"), Limit: maxAuditList}
-	if f.Type != "" && f.Type != store.AuditSwipe {
-		return badRequest("type must be %q", store.AuditSwipe)
-	}
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return badRequest("since must be RFC 3339")
-		}
-		f.Since = t
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxAuditList {
-			return badRequest("limit must be 1 to %d", maxAuditList)
-		}
-		f.Limit = n
-	}
-	recs, err := s.store.Audit(r.Context(), companyID, f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, recs)
-	return nil
+// swipeDetail says where a swipe happened, for the audit log.
+func swipeDetail(readerAddr, readerID, printerID string, jobs int) string {
+	return fmt.Sprintf("reader %s (%s), printer %s, %d job(s)", readerAddr, readerID, printerID, jobs)
 }
 
 // Claim errors, in the user's terms.
@@ -203,8 +171,8 @@ func (s *Server) claimCard(ctx context.Context, companyID, userID, readerID stri
 		}
 		return "", err
 	}
-	_ = s.store.AddAudit(ctx, store.AuditRecord{ID: newID(), CompanyID: companyID, Type: "card_claim", Time: now,
-		UserID: userID, ReaderID: readerID, ReaderAddress: c.ReaderAddress, Outcome: "claimed", CardMasked: c.Masked})
+	s.audit(ctx, store.AuditEvent{CompanyID: companyID, Kind: store.EventClaim, Channel: store.ChannelPortal,
+		UserID: userID, Actor: c.Masked, Outcome: store.OutcomeOK, Detail: "reader " + c.ReaderAddress + " (" + readerID + ")"})
 	s.log.Info("badge claimed", "company", companyID, "user", userID, "reader", readerID, "card", c.Masked)
 	return c.Masked, nil
 }

@@ -58,9 +58,6 @@ func TestTenantIsolationOtherRoutes(t *testing.T) {
 		{"POST /api/v1/printers/{id}/logout", func(t *testing.T) (int, []byte) {
 			return r.do(t, "POST", "/api/v1/printers/"+b.printer+"/logout", a.token, nil)
 		}, 404},
-		{"GET /api/v1/audit", func(t *testing.T) (int, []byte) {
-			return r.do(t, "GET", "/api/v1/audit?user="+b.user, a.token, nil)
-		}, 200},
 		{"POST /printers/{id}/enabled", func(t *testing.T) (int, []byte) {
 			resp, body := admin.send(t, "POST", "/printers/"+b.printer+"/enabled", url.Values{"csrf": {admin.csrf(t, "/")}, "enabled": {"true"}})
 			return resp.StatusCode, body

@@ -25,10 +25,12 @@ type EventStore interface {
 
 // Audit event kinds.
 const (
-	EventLogin  = "login"  // a credential check: console, API registration, agent user auth
-	EventLogout = "logout" // a console sign-out or idle time-out
-	EventAdmin  = "admin"  // an admin changed something
-	EventJob    = "job"    // a user deleted or released a job from the portal
+	EventLogin  = "login"      // a credential check: console, API registration, agent user auth
+	EventLogout = "logout"     // a console sign-out or idle time-out
+	EventAdmin  = "admin"      // an admin changed something
+	EventJob    = "job"        // a user deleted or released a job from the portal
+	EventSwipe  = "swipe"      // a badge swiped at a card reader (outcome: Swipe*)
+	EventClaim  = "card_claim" // a user attached a badge they had just swiped
 )
 
 // Login channels.
@@ -37,6 +39,7 @@ const (
 	ChannelAPI     = "api"     // POST /api/v1/agents/register with admin credentials
 	ChannelAgent   = "agent"   // a user checked by an agent (IPP, panel)
 	ChannelPortal  = "portal"  // the user portal
+	ChannelReader  = "reader"  // a network card reader, through its agent
 )
 
 // Outcomes.

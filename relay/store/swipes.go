@@ -6,14 +6,9 @@ import (
 	"time"
 )
 
-// SwipeStore keeps what card readers saw: the swipe audit and the unknown
-// cards users may claim. Part of Store.
+// SwipeStore keeps the unknown cards users may claim; the swipes
+// themselves go to the audit log (EventSwipe). Part of Store.
 type SwipeStore interface {
-	// AddAudit appends an audit record; a.ID and a.Time must be set.
-	AddAudit(ctx context.Context, a AuditRecord) error
-	// Audit lists a company's records, newest first, at most f.Limit.
-	Audit(ctx context.Context, companyID string, f AuditFilter) ([]AuditRecord, error)
-
 	// PutUnknownCard records (or refreshes) an unknown card swiped at a
 	// reader; the record is keyed by company, reader and card hash, so the
 	// same card swiped again moves its Seen time.
@@ -30,12 +25,7 @@ type SwipeStore interface {
 	PruneUnknownCards(ctx context.Context, before time.Time) (int, error)
 }
 
-// Audit record types.
-const (
-	AuditSwipe = "swipe"
-)
-
-// Swipe outcomes, as agents report them.
+// Swipe outcomes, as agents report them and the audit log keeps them.
 const (
 	SwipeReleased  = "released"   // jobs sent to the printer
 	SwipeNoJobs    = "no_jobs"    // known user, nothing held
@@ -46,40 +36,6 @@ const (
 	SwipeFailed    = "failed"     // jobs found, none printed
 	SwipeOffline   = "offline"    // relay unreachable and card not cached
 )
-
-// AuditRecord is one audited event. Detail carries what a type needs
-// beyond the common fields, so new types need no schema change.
-type AuditRecord struct {
-	ID        string    `json:"id"`
-	CompanyID string    `json:"company_id"`
-	Type      string    `json:"type"`
-	Time      time.Time `json:"time"`
-	AgentID   string    `json:"agent_id,omitempty"`
-	UserID    string    `json:"user_id,omitempty"`
-	Outcome   string    `json:"outcome"`
-	// Swipe fields.
-	ReaderID      string          `json:"reader_id,omitempty"`
-	ReaderAddress string          `json:"reader_address,omitempty"`
-	PrinterID     string          `json:"printer_id,omitempty"`
-	CardMasked    string          `json:"card,omitempty"` // last digits only
-	Jobs          int             `json:"jobs,omitempty"`
-	Detail        json.RawMessage `json:"detail,omitempty"`
-}
-
-// AuditFilter narrows Audit; zero fields match everything.
-type AuditFilter struct {
-	Type   string
-	Since  time.Time
-	UserID string
-	Limit  int // 0: no limit
-}
-
-// Match reports whether a passes f (Limit aside).
-func (f AuditFilter) Match(a AuditRecord) bool {
-	return (f.Type == "" || a.Type == f.Type) &&
-		(f.Since.IsZero() || !a.Time.Before(f.Since)) &&
-		(f.UserID == "" || a.UserID == f.UserID)
-}
 
 // UnknownCard is a card nobody owns, swiped at a reader. The number itself
 // is kept only sealed with the relay's master key; CardHash (keyed) tells

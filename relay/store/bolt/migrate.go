@@ -29,12 +29,18 @@ var migrations = []migration{
 		return nil
 	}},
 	{"swipe audit and unknown cards", func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketAudit, bucketUnknownCards} {
+		for _, b := range [][]byte{bucketSwipeAudit, bucketUnknownCards} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		return nil
+	}},
+	{"swipes move to the audit log", func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSwipeAudit) == nil {
+			return nil
+		}
+		return tx.DeleteBucket(bucketSwipeAudit)
 	}},
 }
 

@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,77 +14,11 @@ import (
 )
 
 var (
-	bucketAudit        = []byte("audit")         // company/<time ns, 8 bytes BE><id> → AuditRecord
+	// bucketSwipeAudit held swipe records before swipes joined the audit
+	// log; a migration drops it.
+	bucketSwipeAudit   = []byte("audit")
 	bucketUnknownCards = []byte("unknown_cards") // company/reader/<hash hex> → UnknownCard
 )
-
-// auditKey orders a company's records by time, then id.
-func auditKey(companyID string, t time.Time, id string) ([]byte, error) {
-	if err := checkPart(companyID); err != nil {
-		return nil, err
-	}
-	if id == "" || len(id) > 128 {
-		return nil, fmt.Errorf("store: invalid audit id %q", id)
-	}
-	k := []byte(companyID + "/")
-	k = binary.BigEndian.AppendUint64(k, uint64(t.UnixNano()))
-	return append(k, id...), nil
-}
-
-// AddAudit appends a.
-func (d *DB) AddAudit(ctx context.Context, a store.AuditRecord) error {
-	if a.Time.IsZero() {
-		return fmt.Errorf("store: audit record without a time")
-	}
-	k, err := auditKey(a.CompanyID, a.Time, a.ID)
-	if err != nil {
-		return err
-	}
-	return d.update(ctx, func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketCompanies).Get([]byte(a.CompanyID)) == nil {
-			return store.ErrNotFound
-		}
-		return put(tx.Bucket(bucketAudit), k, a)
-	})
-}
-
-// Audit lists companyID's records newest first.
-func (d *DB) Audit(ctx context.Context, companyID string, f store.AuditFilter) ([]store.AuditRecord, error) {
-	if err := checkPart(companyID); err != nil {
-		return nil, err
-	}
-	prefix := []byte(companyID + "/")
-	out := []store.AuditRecord{}
-	err := d.view(ctx, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketAudit).Cursor()
-		// Seek past the company's last key, then walk back.
-		end := append(slices.Clone(prefix[:len(prefix)-1]), '/'+1)
-		k, v := c.Seek(end)
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-			var a store.AuditRecord
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("store: decode audit: %w", err)
-			}
-			if !f.Since.IsZero() && a.Time.Before(f.Since) {
-				break
-			}
-			if !f.Match(a) {
-				continue
-			}
-			out = append(out, a)
-			if f.Limit > 0 && len(out) >= f.Limit {
-				break
-			}
-		}
-		return nil
-	})
-	return out, err
-}
 
 func unknownKey(companyID, readerID, id string) ([]byte, error) {
 	if err := checkPart(companyID); err != nil {

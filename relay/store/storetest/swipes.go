@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -13,34 +12,6 @@ import (
 func testSwipes(t *testing.T, ctx context.Context, s store.Store) {
 	mustCompany(t, ctx, s, "c1", "ACME")
 	mustCompany(t, ctx, s, "c2", "GLOBEX")
-	for i := range 5 {
-		a := store.AuditRecord{ID: fmt.Sprint("a", i), CompanyID: "c1", Type: store.AuditSwipe, Time: t0.Add(time.Duration(i) * time.Second),
-			ReaderID: "r1", Outcome: store.SwipeReleased, UserID: fmt.Sprint("u", i%2)}
-		if err := s.AddAudit(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.AddAudit(ctx, store.AuditRecord{ID: "b0", CompanyID: "c2", Type: store.AuditSwipe, Time: t0}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AddAudit(ctx, store.AuditRecord{ID: "x", CompanyID: "nope", Type: store.AuditSwipe, Time: t0}); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("audit in unknown company: %v", err)
-	}
-	all, err := s.Audit(ctx, "c1", store.AuditFilter{Type: store.AuditSwipe})
-	if err != nil || len(all) != 5 || all[0].ID != "a4" || all[4].ID != "a0" {
-		t.Fatalf("Audit newest first: %+v, %v", all, err)
-	}
-	some, err := s.Audit(ctx, "c1", store.AuditFilter{Since: t0.Add(2 * time.Second), Limit: 2})
-	if err != nil || len(some) != 2 || some[0].ID != "a4" || some[1].ID != "a3" {
-		t.Fatalf("Audit since/limit: %+v, %v", some, err)
-	}
-	if mine, _ := s.Audit(ctx, "c1", store.AuditFilter{UserID: "u1"}); len(mine) != 2 {
-		t.Fatalf("Audit by user: %+v", mine)
-	}
-	if other, _ := s.Audit(ctx, "c2", store.AuditFilter{}); len(other) != 1 || other[0].ID != "b0" {
-		t.Fatalf("other company's audit: %+v", other)
-	}
-
 	u := store.User{ID: "u1", CompanyID: "c1", Email: "ann@acme.example", Cards: []string{"AAAA"}, Created: t0}
 	if err := s.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
