@@ -19,6 +19,7 @@ type heldJob struct {
 // heldJobsOf lists the user's held jobs: the local spool first, then those
 // only the relay has.
 func (a *Agent) heldJobsOf(ctx context.Context, u User) ([]heldJob, error) {
+	a.settleSpool(u.ID)
 	local, err := a.store.Jobs(func(j JobRecord) bool { return j.User.ID == u.ID })
 	if err != nil {
 		return nil, err

@@ -441,3 +441,16 @@ func (s *Spool) Count() (int, error) {
 	jobs, err := s.store.Jobs(func(JobRecord) bool { return true })
 	return len(jobs), err
 }
+
+// settleSpool waits until the user's acknowledged jobs are in the database,
+// where release looks for them: a job printed a moment ago may still be
+// only in the record log. It costs nothing when none of the user's jobs is
+// waiting.
+func (a *Agent) settleSpool(userID string) {
+	if a.spool == nil {
+		return
+	}
+	if len(a.spool.pending(func(r JobRecord) bool { return r.User.ID == userID })) > 0 {
+		a.spool.flush()
+	}
+}

@@ -169,6 +169,7 @@ func (a *Agent) releaseSwipe(ctx context.Context, log *slog.Logger, e *readerEnt
 	}
 	// The local spool first, from the per-user index, without waiting for
 	// the relay.
+	a.settleSpool(user.ID)
 	local, err := a.store.JobsOfUser(user.ID)
 	if err != nil {
 		log.Error("list local jobs", "err", err)

@@ -345,14 +345,17 @@ func prepareDir(dir string) error {
 	return nil
 }
 
-// portPicker prefers the usual port and falls back to a free one.
+// portPicker prefers the usual port and falls back to a free one. With
+// ephemeral it returns port 0 and leaves the choice to whoever binds, so
+// nothing can take the port between picking and binding; every address the
+// demo reports is read back from its bound listener.
 type portPicker struct{ ephemeral bool }
 
 func (p portPicker) pick(preferred int) string {
-	addr := fmt.Sprintf("127.0.0.1:%d", preferred)
 	if p.ephemeral {
-		addr = "127.0.0.1:0"
+		return "127.0.0.1:0"
 	}
+	addr := fmt.Sprintf("127.0.0.1:%d", preferred)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
