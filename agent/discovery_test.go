@@ -60,30 +60,7 @@ func TestDiscoveryConfig(t *testing.T) {
 // simPrinter serves a real capture on addr with package snmprec.
 func simPrinter(t *testing.T, addr, walk string) *snmprec.Agent {
 	t.Helper()
-	dir := os.Getenv("EDGEPRINT_SNMP_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "testdata", "snmp")
-	}
-	f, err := os.Open(filepath.Join(dir, walk+".snmprec"))
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	defer f.Close()
-	w, err := snmprec.Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := net.ListenPacket("udp4", addr)
-	if err != nil {
-		t.Skipf("listen %s: %v", addr, err)
-	}
-	a := snmprec.NewAgent(w, "site", nil)
-	a.Serve(pc)
-	t.Cleanup(func() { a.Close() })
-	return a
+	return serveWalk(t, addr, walk, "")
 }
 
 // TestSweepFollowsMoves sweeps two simulated printers on loopback, stores

@@ -27,7 +27,8 @@ func TestPrinterHealth(t *testing.T) {
 	port := strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port)
 	pc.Close()
 
-	jammed := serveWalk(t, addr, "ricoh-aficio-mp-c3002", "1.3.6.1.2.1.25.3.5.1.2.1|4x|04") // bit 5: jammed
+	const jam = "1.3.6.1.2.1.25.3.5.1.2.1|4x|04" // hrPrinterDetectedErrorState bit 5: jammed
+	jammed := serveWalk(t, addr, "ricoh-aficio-mp-c3002", jam)
 	st, err := OpenStore(filepath.Join(t.TempDir(), "agent.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -58,13 +59,12 @@ func TestPrinterHealth(t *testing.T) {
 	}
 
 	healthy.Close()
-	serveWalk(t, addr, "ricoh-aficio-mp-c3002", "1.3.6.1.2.1.25.3.5.1.2.1|4x|04")
+	again := serveWalk(t, addr, "ricoh-aficio-mp-c3002", jam)
 	a.sweepOnce(t.Context()) // the poll sees the jam again
-	jammedAgain, _ := st.DiscoveredPrinters()
-	if len(jammedAgain) != 1 {
-		t.Fatalf("%d printers stored", len(jammedAgain))
+	if stored, _ := st.DiscoveredPrinters(); len(stored) != 1 {
+		t.Fatalf("%d printers stored", len(stored))
 	}
-	closeAll(t, addr)
+	again.Close()
 	if err := h.Ready(t.Context(), p); !errors.Is(err, errPrinterSilent) {
 		t.Fatalf("silent printer: %v", err)
 	}
@@ -73,9 +73,8 @@ func TestPrinterHealth(t *testing.T) {
 	}
 }
 
-var simAgents = map[string][]*snmprec.Agent{}
-
-// serveWalk serves a real capture on addr with one record replaced.
+// serveWalk serves a real capture on addr, with one record replaced when
+// replace is not empty.
 func serveWalk(t *testing.T, addr, walk, replace string) *snmprec.Agent {
 	t.Helper()
 	dir := os.Getenv("EDGEPRINT_SNMP_TESTDATA")
@@ -111,13 +110,6 @@ func serveWalk(t *testing.T, addr, walk, replace string) *snmprec.Agent {
 	}
 	a := snmprec.NewAgent(w, "site", nil)
 	a.Serve(pc)
-	simAgents[addr] = append(simAgents[addr], a)
 	t.Cleanup(func() { a.Close() })
 	return a
-}
-
-func closeAll(t *testing.T, addr string) {
-	for _, a := range simAgents[addr] {
-		a.Close()
-	}
 }
