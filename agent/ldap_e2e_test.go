@@ -87,6 +87,7 @@ func startSite(t *testing.T, dir ldapauth.Config) *site {
 	s.api("PATCH", "/api/v1/company", map[string]any{"auth_type": "ldap", "default_domain": "acme.example"}, http.StatusOK, nil)
 
 	cfg := agent.DefaultConfig()
+	cfg.Discovery.Disabled = true // never sweep the host's networks from a test
 	cfg.DataDir, cfg.Site = s.agentDir, "HQ"
 	cfg.Admin.Listen, cfg.IPP.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.CardReaders = agent.ReadersConfig{ElatecTCPConv: agent.Off, ElatecTCPConv2: agent.Off, RFIDeas241: agent.Off}
@@ -99,14 +100,22 @@ func startSite(t *testing.T, dir ldapauth.Config) *site {
 	s.agent = a
 	s.stopAgent = runUntilStopped(t, a.Run)
 	t.Cleanup(s.stop)
+	// Connected as the relay sees it: the agent knows a moment before the
+	// relay has it in its registry, where directory logins look.
 	deadline := time.Now().Add(15 * time.Second)
-	for !a.Status().RelayConnected {
+	for !s.relaySeesAgent() {
 		if time.Now().After(deadline) {
 			t.Fatal("agent did not connect to the relay")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return s
+}
+
+func (s *site) relaySeesAgent() bool {
+	var agents []struct{ Connected bool }
+	s.api("GET", "/api/v1/agents", nil, 200, &agents)
+	return len(agents) == 1 && agents[0].Connected
 }
 
 // stop ends the agent, then the relay, closing their databases.

@@ -26,6 +26,7 @@ func panelAgent(t *testing.T, sc SiteConfig) *Agent {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
+	cfg.Discovery.Disabled = true // never sweep the host's networks from a test
 	cfg.Panel.ConvenienceAuthListen, cfg.Panel.SSOListen = Off, Off
 	a := &Agent{cfg: cfg, store: s, log: slog.New(slog.DiscardHandler), registry: prometheus.NewRegistry()}
 	if err := a.openPanel(); err != nil {

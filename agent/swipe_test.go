@@ -40,6 +40,7 @@ func startSwipeSite(t *testing.T, nPrinters int, readers []Reader) *swipeSite {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
+	cfg.Discovery.Disabled = true // never sweep the host's networks from a test
 	cfg.DataDir = dir
 	cfg.Site = "Test"
 	cfg.Admin.Listen = "127.0.0.1:0"

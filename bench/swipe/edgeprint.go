@@ -120,6 +120,7 @@ func benchEdgeprint(ctx context.Context, o options, dir string, doc []byte, logg
 		return nil, err
 	}
 	cfg := agent.DefaultConfig()
+	cfg.Discovery.Disabled = true // never sweep the host's networks from a benchmark
 	cfg.DataDir = agentDir
 	cfg.Site = "Bench"
 	cfg.Admin.Listen = "127.0.0.1:0"
