@@ -119,16 +119,10 @@ func pwgPages(p *pdfWriter, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	for pages := 0; ; pages++ {
+	return rasterPages(p, func() (rasterPage, error) {
 		h, err := rr.NextPage()
-		if errors.Is(err, io.EOF) {
-			if pages == 0 {
-				return fmt.Errorf("%w: no pages", pwgraster.ErrFormat)
-			}
-			return nil
-		}
 		if err != nil {
-			return err
+			return rasterPage{}, err
 		}
 		img := picture{width: h.Width, height: h.Height, bpc: h.BitsPerColor, filter: "FlateDecode"}
 		switch h.ColorSpace {
@@ -141,14 +135,8 @@ func pwgPages(p *pdfWriter, r io.Reader) error {
 		case pwgraster.ColorSpaceCMYK:
 			img.colorSpace = "DeviceCMYK"
 		}
-		if img.data, err = deflateLines(func(line func(int, []byte) error) error { return rr.ReadPage(h, line) }); err != nil {
-			return err
-		}
-		pw, ph := float64(h.Width)*72/float64(h.DPI), float64(h.Height)*72/float64(h.DPI)
-		if err := p.page(pw, ph, 0, 0, pw, ph, img); err != nil {
-			return err
-		}
-	}
+		return rasterPage{img, h.DPI, func(line func(int, []byte) error) error { return rr.ReadPage(h, line) }}, nil
+	})
 }
 
 func urfPages(p *pdfWriter, r io.Reader) error {
@@ -156,16 +144,10 @@ func urfPages(p *pdfWriter, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	for pages := 0; ; pages++ {
+	return rasterPages(p, func() (rasterPage, error) {
 		h, err := rr.NextPage()
-		if errors.Is(err, io.EOF) {
-			if pages == 0 {
-				return fmt.Errorf("%w: no pages", pwgraster.ErrFormat)
-			}
-			return nil
-		}
 		if err != nil {
-			return err
+			return rasterPage{}, err
 		}
 		img := picture{width: h.Width, height: h.Height, bpc: 8, filter: "FlateDecode"}
 		switch h.NumColors() {
@@ -176,11 +158,37 @@ func urfPages(p *pdfWriter, r io.Reader) error {
 		case 4:
 			img.colorSpace = "DeviceCMYK"
 		}
-		if img.data, err = deflateLines(func(line func(int, []byte) error) error { return rr.ReadPage(h, line) }); err != nil {
+		return rasterPage{img, h.DPI, func(line func(int, []byte) error) error { return rr.ReadPage(h, line) }}, nil
+	})
+}
+
+// rasterPage is one page of a PWG or URF raster: its picture (without
+// data yet), its resolution, and how to read its lines.
+type rasterPage struct {
+	img  picture
+	dpi  int
+	read func(line func(int, []byte) error) error
+}
+
+// rasterPages writes one PDF page per raster page, sized by its
+// resolution, until next says io.EOF; a raster without pages is an error.
+func rasterPages(p *pdfWriter, next func() (rasterPage, error)) error {
+	for pages := 0; ; pages++ {
+		rp, err := next()
+		if errors.Is(err, io.EOF) {
+			if pages == 0 {
+				return fmt.Errorf("%w: no pages", pwgraster.ErrFormat)
+			}
+			return nil
+		}
+		if err != nil {
 			return err
 		}
-		pw, ph := float64(h.Width)*72/float64(h.DPI), float64(h.Height)*72/float64(h.DPI)
-		if err := p.page(pw, ph, 0, 0, pw, ph, img); err != nil {
+		if rp.img.data, err = deflateLines(rp.read); err != nil {
+			return err
+		}
+		pw, ph := float64(rp.img.width)*72/float64(rp.dpi), float64(rp.img.height)*72/float64(rp.dpi)
+		if err := p.page(pw, ph, 0, 0, pw, ph, rp.img); err != nil {
 			return err
 		}
 	}
