@@ -146,20 +146,25 @@ func TestCUPSClient(t *testing.T) {
 	agentAddr, _ := serveTest(t, newTestServer(t, cfg, testAuth{}, sp))
 	cups := startCupsd(t)
 
-	runTool(t, "lpadmin", "-h", cups, "-p", "q", "-E", "-v", "ipp://alice:secret@"+agentAddr+"/ipp/print", "-m", "everywhere")
 	pdf := filepath.Join(t.TempDir(), "report.pdf")
 	if err := os.WriteFile(pdf, samplepdf.Page("edgeprint", 0), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := runTool(t, "lp", "-h", cups, "-d", "q", "-t", "quarterly report", pdf)
-	t.Logf("lp: %s", strings.TrimSpace(out))
-
-	deadline := time.Now().Add(20 * time.Second)
-	for len(sp.spooled()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no job reached the queue in 60 s; lpstat:\n%s", runTool(t, "lpstat", "-h", cups, "-l", "-o", "-p"))
+	// Debian's cupsd now and then aborts the first job of a fresh
+	// everywhere queue ("Unable to convert file 0 to printable format",
+	// about one run in six here) before it reaches us; a queue made again
+	// takes it. Three tries; each must end with the job at our server.
+	for try := 1; len(sp.spooled()) == 0; try++ {
+		if try > 3 {
+			t.Fatalf("no job reached the queue in 3 tries; lpstat:\n%s", runTool(t, "lpstat", "-h", cups, "-l", "-o", "-p"))
 		}
-		time.Sleep(200 * time.Millisecond)
+		runTool(t, "lpadmin", "-h", cups, "-p", "q", "-E", "-v", "ipp://alice:secret@"+agentAddr+"/ipp/print", "-m", "everywhere")
+		out := runTool(t, "lp", "-h", cups, "-d", "q", "-t", "quarterly report", pdf)
+		t.Logf("try %d: lp: %s", try, strings.TrimSpace(out))
+		deadline := time.Now().Add(10 * time.Second)
+		for len(sp.spooled()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 	got := sp.spooled()[0]
 	if got.info.User != alice {

@@ -12,6 +12,21 @@ import (
 // ownJob finds a job of the requesting user: an open one (Create-Job
 // without document yet) or one in the JobStore. Someone else's job is not
 // found: its existence is not theirs to know.
+// targetOwnJob is the job a request names, or the IPP answer when it names
+// none or one the requester does not own (not found: another user's job is
+// not even confirmed to exist).
+func (s *Server) targetOwnJob(rq *request) (JobStatus, *goipp.Message) {
+	number, aerr := targetJob(rq.msg)
+	if aerr != nil {
+		return JobStatus{}, aerr.response(rq.msg)
+	}
+	j, ok := s.ownJob(rq, number)
+	if !ok {
+		return JobStatus{}, newResponse(rq.msg, goipp.StatusErrorNotFound, "no such job")
+	}
+	return j, nil
+}
+
 func (s *Server) ownJob(rq *request, number int) (JobStatus, bool) {
 	if j, ok := s.open.get(number); ok {
 		return j, j.Owner.ID == rq.user.ID
@@ -97,30 +112,21 @@ func (s *Server) sendDocument(rq *request) *goipp.Message {
 // is aborted: there is nothing to hold.
 func (s *Server) closeJob(rq *request) *goipp.Message {
 	req := rq.msg
-	number, aerr := targetJob(req)
-	if aerr != nil {
-		return aerr.response(req)
-	}
-	j, ok := s.ownJob(rq, number)
-	if !ok {
-		return newResponse(req, goipp.StatusErrorNotFound, "no such job")
+	j, fail := s.targetOwnJob(rq)
+	if fail != nil {
+		return fail
 	}
 	if j.State == JobPending {
-		s.open.end(number, JobAborted)
+		s.open.end(j.Number, JobAborted)
 		return newResponse(req, goipp.StatusOk, "the job had no document and was aborted")
 	}
 	return newResponse(req, goipp.StatusOk, "")
 }
 
 func (s *Server) cancelJob(rq *request) *goipp.Message {
-	req := rq.msg
-	number, aerr := targetJob(req)
-	if aerr != nil {
-		return aerr.response(req)
-	}
-	j, ok := s.ownJob(rq, number)
-	if !ok {
-		return newResponse(req, goipp.StatusErrorNotFound, "no such job")
+	j, fail := s.targetOwnJob(rq)
+	if fail != nil {
+		return fail
 	}
 	return s.jobStateResponse(rq, s.cancel(rq.http.Context(), j), "cancel")
 }
@@ -166,18 +172,14 @@ func (s *Server) releaseJob(rq *request) *goipp.Message { return s.setUserHeld(r
 // badge swipe leaves the job alone, and Release-Job takes it off again.
 func (s *Server) setUserHeld(rq *request, held bool) *goipp.Message {
 	req := rq.msg
-	number, aerr := targetJob(req)
-	if aerr != nil {
-		return aerr.response(req)
-	}
-	j, ok := s.ownJob(rq, number)
-	if !ok {
-		return newResponse(req, goipp.StatusErrorNotFound, "no such job")
+	j, fail := s.targetOwnJob(rq)
+	if fail != nil {
+		return fail
 	}
 	if j.State == JobPending {
 		return newResponse(req, goipp.StatusErrorNotPossible, "the job has no document yet")
 	}
-	return s.jobStateResponse(rq, s.jobs.SetUserHeld(rq.http.Context(), number, held), "hold")
+	return s.jobStateResponse(rq, s.jobs.SetUserHeld(rq.http.Context(), j.Number, held), "hold")
 }
 
 func (s *Server) jobStateResponse(rq *request, err error, what string) *goipp.Message {
