@@ -76,8 +76,9 @@ type DocumentStore interface {
 	OpenDocument(ctx context.Context, id string, key []byte) (io.ReadCloser, error)
 	// RemoveDocument deletes document id; an unknown id is not an error.
 	RemoveDocument(ctx context.Context, id string) error
-	// DocumentIDs lists every stored document (for the orphan sweep).
-	DocumentIDs(ctx context.Context) ([]string, error)
+	// DocumentIDs lists the documents stored before before, for the orphan
+	// sweep (other replicas may be writing newer ones right now).
+	DocumentIDs(ctx context.Context, before time.Time) ([]string, error)
 }
 
 // MaxMessage bounds one message between replicas.
