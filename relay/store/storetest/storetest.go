@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"audit events", testEvents},
 		{"sites", testSites},
 		{"jobs by owner", testJobOwners},
+		{"export", testExport},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
