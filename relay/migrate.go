@@ -88,4 +88,3 @@ func migrateDataDir(ctx context.Context, dataDir, url string, progress io.Writer
 	fmt.Fprintf(progress, "%s now names the database: start the relay with --data-dir %s\n", filepath.Join(dataDir, databaseFile), dataDir)
 	return nil
 }
-

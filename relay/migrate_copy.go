@@ -15,10 +15,10 @@ import (
 
 // migration is one run of Migrate: what it copied, to verify afterwards.
 type migration struct {
-	src     exportStore
-	dst     exportStore
-	keys    *keyWrapper
-	out     io.Writer
+	src  exportStore
+	dst  exportStore
+	keys *keyWrapper
+	out  io.Writer
 
 	counts    map[string]int
 	docBytes  int64

@@ -24,15 +24,27 @@ func (m *migration) verify(ctx context.Context) error {
 	for _, c := range m.companies {
 		id := c.ID
 		checks := []func() error{
-			func() error { return sameRecords("sites", func(s exportStore) ([]store.Site, error) { return s.Sites(ctx, id) }, src, dst) },
-			func() error { return sameRecords("users", func(s exportStore) ([]store.User, error) { return s.Users(ctx, id) }, src, dst) },
-			func() error { return sameRecords("tokens", func(s exportStore) ([]store.Token, error) { return s.Tokens(ctx, id) }, src, dst) },
+			func() error {
+				return sameRecords("sites", func(s exportStore) ([]store.Site, error) { return s.Sites(ctx, id) }, src, dst)
+			},
+			func() error {
+				return sameRecords("users", func(s exportStore) ([]store.User, error) { return s.Users(ctx, id) }, src, dst)
+			},
+			func() error {
+				return sameRecords("tokens", func(s exportStore) ([]store.Token, error) { return s.Tokens(ctx, id) }, src, dst)
+			},
 			func() error {
 				return sameRecords("activation codes", func(s exportStore) ([]store.ActivationCode, error) { return s.ActivationCodes(ctx, id) }, src, dst)
 			},
-			func() error { return sameRecords("agents", func(s exportStore) ([]store.Agent, error) { return s.Agents(ctx, id) }, src, dst) },
-			func() error { return sameRecords("printers", func(s exportStore) ([]store.Printer, error) { return s.Printers(ctx, id) }, src, dst) },
-			func() error { return sameRecords("readers", func(s exportStore) ([]store.Reader, error) { return s.Readers(ctx, id) }, src, dst) },
+			func() error {
+				return sameRecords("agents", func(s exportStore) ([]store.Agent, error) { return s.Agents(ctx, id) }, src, dst)
+			},
+			func() error {
+				return sameRecords("printers", func(s exportStore) ([]store.Printer, error) { return s.Printers(ctx, id) }, src, dst)
+			},
+			func() error {
+				return sameRecords("readers", func(s exportStore) ([]store.Reader, error) { return s.Readers(ctx, id) }, src, dst)
+			},
 			func() error {
 				return sameRecords("audit events", func(s exportStore) ([]store.AuditEvent, error) { return s.Events(ctx, id, store.EventFilter{}) }, src, dst)
 			},
