@@ -35,6 +35,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"sites", testSites},
 		{"jobs by owner", testJobOwners},
 		{"export", testExport},
+		// cluster*.go: the interfaces of store/cluster.go, one replica.
+		{"sessions", testSessions},
+		{"limits", testLimits},
+		{"runs", testRuns},
+		{"documents", testDocuments},
+		{"messages", testMessages},
+		{"tunnels", testTunnels},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
