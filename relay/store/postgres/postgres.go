@@ -43,13 +43,13 @@ type DB struct {
 }
 
 var (
-	_ store.Store          = (*DB)(nil)
-	_ store.SessionStore   = (*DB)(nil)
-	_ store.LimitStore     = (*DB)(nil)
-	_ store.RunStore       = (*DB)(nil)
-	_ store.DocumentStore  = (*DB)(nil)
-	_ store.ClusterStore   = (*DB)(nil)
-	_ store.ExportStore    = (*DB)(nil)
+	_ store.Store         = (*DB)(nil)
+	_ store.SessionStore  = (*DB)(nil)
+	_ store.LimitStore    = (*DB)(nil)
+	_ store.RunStore      = (*DB)(nil)
+	_ store.DocumentStore = (*DB)(nil)
+	_ store.ClusterStore  = (*DB)(nil)
+	_ store.ExportStore   = (*DB)(nil)
 )
 
 // Open connects to the database at url (a postgres:// URL or key=value
