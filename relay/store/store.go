@@ -102,6 +102,13 @@ type Store interface {
 	// The audit log and sites (events.go, sites.go).
 	EventStore
 	SiteStore
+	// What replicas share (cluster.go). ExportStore is not part of Store
+	// yet: `relay migrate` asks for it where it needs it.
+	SessionStore
+	LimitStore
+	RunStore
+	DocumentStore
+	ClusterStore
 }
 
 // Retention is how long a company's documents are kept.
