@@ -28,9 +28,19 @@ func openStore(dataDir string) (store.Store, error) {
 	return openStoreURL(dataDir, "")
 }
 
+// testDatabase is set by tests only (TestMain, with env
+// EDGEPRINT_TEST_STORE=postgres): it gives a data dir that names no
+// database a fresh one, so every test runs on PostgreSQL.
+var testDatabase func(dataDir string) error
+
 // openStoreURL opens the PostgreSQL store at url, or when url is empty the
 // one the data dir names, or else the embedded store.
 func openStoreURL(dataDir, url string) (store.Store, error) {
+	if url == "" && testDatabase != nil {
+		if err := testDatabase(dataDir); err != nil {
+			return nil, err
+		}
+	}
 	if url == "" {
 		var err error
 		if url, err = ReadDatabaseURL(dataDir); err != nil {
