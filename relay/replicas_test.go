@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,12 +146,14 @@ func TestReplicas(t *testing.T) {
 			a.setDelay(50 * time.Millisecond) // keep releases in flight
 		}
 		var wg sync.WaitGroup
+		var stop atomic.Bool // after the kill, no new releases: the ones in flight matter
 		started := make(chan struct{}, len(ids))
 		for s := range nReplicas { // one stream of releases per replica
 			wg.Go(func() {
-				for k := s; k < len(ids); k += nReplicas {
+				for k := s; k < len(ids) && !stop.Load(); k += nReplicas {
 					started <- struct{}{}
-					rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+					// A call waiting on the dead replica ends with this.
+					rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 					st, err := release(rctx, reps[s].url(), ids[k])
 					cancel()
 					t.Logf("release %s at replica %d: %d %v", ids[k], s, st, err)
@@ -161,6 +164,7 @@ func TestReplicas(t *testing.T) {
 			<-started
 		}
 		killed := time.Now()
+		stop.Store(true)
 		victim.kill(t)
 		t.Logf("killed replica %s with agents %v", victim.id, byReplica[victim.id])
 		wg.Wait()
