@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgeprint/edgeprint/relay/store"
 	"github.com/edgeprint/edgeprint/relay/store/bolt"
+	"github.com/edgeprint/edgeprint/relay/store/postgres"
 )
 
 // databaseFile in a data dir holds the PostgreSQL URL of the store its
@@ -100,6 +101,9 @@ func WriteDatabaseURL(dataDir, url string) error {
 func openPostgres(url string) (store.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
-	_ = ctx
-	return nil, errors.New("relay: PostgreSQL store not built in yet")
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	return db, nil
 }
