@@ -15,6 +15,7 @@ type result struct {
 	heapBefore, heapAfter float64
 	heapOK                bool
 	goroutines            float64
+	connect               time.Duration
 	stat                  *releaseStats
 }
 
@@ -57,7 +58,8 @@ func runMode(ctx context.Context, o options, name, bin, work string, fx *fixture
 	if err != nil {
 		return res, err
 	}
-	fmt.Printf("%d tunnels open in %v\n", len(agents), time.Since(t0).Round(time.Millisecond))
+	res.connect = time.Since(t0)
+	fmt.Printf("%d tunnels open in %v\n", len(agents), res.connect.Round(time.Millisecond))
 	time.Sleep(o.settle)
 	after, err := readMemory(relays)
 	if err != nil {
@@ -65,15 +67,16 @@ func runMode(ctx context.Context, o options, name, bin, work string, fx *fixture
 	}
 	res.rssAfter, res.heapAfter, res.goroutines = after.rss, after.heap, after.goroutines
 	res.heapOK = res.heapOK && after.heapOK
-	fmt.Printf("relay RSS %s → %s, Go heap in use %s → %s\n", mib(res.rssBefore), mib(res.rssAfter), mib(int64(res.heapBefore)), mib(int64(res.heapAfter)))
+	fmt.Printf("relay RSS %s → %s, Go heap in use %s → %s, %.0f goroutines\n", mib(res.rssBefore), mib(res.rssAfter),
+		mib(int64(res.heapBefore)), mib(int64(res.heapAfter)), res.goroutines)
 
 	fmt.Printf("uploading %d held jobs through random agents' tunnels, then releasing each at a random relay\n", o.releases)
 	if err := releaseRound(ctx, fx, relays, agents, o.releases, o.concurrency, res.stat); err != nil {
 		return res, err
 	}
 	s := res.stat
-	fmt.Printf("%d releases in %v: p50 %v, p99 %v, max %v; %d failed, %d reached the wrong agent\n",
-		len(s.lat), s.wall.Round(time.Millisecond), s.pct(50).Round(100*time.Microsecond), s.pct(99).Round(100*time.Microsecond), s.pct(100).Round(100*time.Microsecond), s.failed, s.misrouted.Load())
+	fmt.Printf("%d releases (%d issued at a relay other than the agent's) in %v: p50 %v, p99 %v, max %v; %d failed, %d reached the wrong agent\n",
+		len(s.lat), s.crossed, s.wall.Round(time.Millisecond), s.pct(50).Round(100*time.Microsecond), s.pct(99).Round(100*time.Microsecond), s.pct(100).Round(100*time.Microsecond), s.failed, s.misrouted.Load())
 	if s.firstErr != "" {
 		fmt.Printf("first failure: %s\n", s.firstErr)
 	}
@@ -109,8 +112,8 @@ func readMemory(relays []*relayProc) (memory, error) {
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 func printTable(o options, results []result) {
-	fmt.Printf("\n%-32s %7s %9s %9s %9s %11s %10s %8s %8s %8s %8s %7s %7s\n",
-		"mode", "tunnels", "RSS idle", "RSS full", "RSS/tun", "heap/tun", "releases", "p50", "p99", "max", "rel/s", "failed", "wrong")
+	fmt.Printf("\n%-26s %7s %8s %10s %10s %10s %10s %9s %8s %8s %8s %6s %7s %6s\n",
+		"mode", "tunnels", "conn/s", "RSS idle", "RSS full", "RSS/tun", "heap/tun", "releases", "p50", "p99", "max", "rel/s", "failed", "wrong")
 	for _, r := range results {
 		perRSS := float64(r.rssAfter-r.rssBefore) / float64(r.tunnels) / 1024
 		heap := "n/a"
@@ -122,10 +125,11 @@ func printTable(o options, results []result) {
 		if s.wall > 0 {
 			rate = float64(len(s.lat)) / s.wall.Seconds()
 		}
-		fmt.Printf("%-32s %7d %9s %9s %5.1f KiB %11s %10d %8v %8v %8v %8.0f %7d %7d\n",
-			r.name, r.tunnels, mib(r.rssBefore), mib(r.rssAfter), perRSS, heap, len(s.lat),
+		fmt.Printf("%-26s %7d %8.0f %10s %10s %6.1f KiB %10s %9d %8v %8v %8v %6.0f %7d %6d\n",
+			r.name, r.tunnels, float64(r.tunnels)/r.connect.Seconds(), mib(r.rssBefore), mib(r.rssAfter), perRSS, heap, len(s.lat),
 			s.pct(50).Round(100*time.Microsecond), s.pct(99).Round(100*time.Microsecond), s.pct(100).Round(100*time.Microsecond),
 			rate, s.failed, s.misrouted.Load())
 	}
 	fmt.Println("RSS and heap are summed over a mode's relays; per tunnel = (with every tunnel − before any) / tunnels.")
+	fmt.Println("Releases: POST /api/v1/jobs/{id}/release at a random relay, answered by the agent after it fetched the document; wrong = reached another agent.")
 }
