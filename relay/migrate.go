@@ -52,7 +52,7 @@ func migrateDataDir(ctx context.Context, dataDir, url string, progress io.Writer
 	}
 	src, err := bolt.Open(filepath.Join(dataDir, dbFile))
 	if errors.Is(err, store.ErrInUse) {
-		return fmt.Errorf("relay migrate: the relay (or another command) is using %s: stop the relay first, then migrate: %w", dataDir, err)
+		return fmt.Errorf("relay migrate: %w: the store cannot move while a relay (or another command) uses it", err)
 	} else if err != nil {
 		return fmt.Errorf("relay migrate: %w", err)
 	}
@@ -62,6 +62,11 @@ func migrateDataDir(ctx context.Context, dataDir, url string, progress io.Writer
 		return fmt.Errorf("relay migrate: open the target database: %w", err)
 	}
 	defer dst.Close()
+	m := &migration{src: src, dst: dst, keys: keys, out: progress}
+	// Before anything is written: a database in use is not ours to clear.
+	if err := m.checkEmpty(ctx); err != nil {
+		return fmt.Errorf("relay migrate: %w", err)
+	}
 
 	defer func() {
 		if err != nil {
@@ -69,7 +74,6 @@ func migrateDataDir(ctx context.Context, dataDir, url string, progress io.Writer
 				"Drop and create the target database again (dropdb NAME; createdb -O OWNER NAME), then run relay migrate again", err, dataDir)
 		}
 	}()
-	m := &migration{src: src, dst: dst, keys: keys, out: progress}
 	if err := m.copyAll(ctx); err != nil {
 		return err
 	}

@@ -31,13 +31,20 @@ type migration struct {
 var migrateKinds = []string{"companies", "sites", "users", "tokens", "activation codes", "agents",
 	"printers", "readers", "jobs", "documents", "audit events", "unknown cards"}
 
-func (m *migration) copyAll(ctx context.Context) error {
-	m.counts, m.docSums = map[string]int{}, map[string][sha256.Size]byte{}
-	if have, err := m.dst.Companies(ctx); err != nil {
+// checkEmpty refuses a target that holds any company.
+func (m *migration) checkEmpty(ctx context.Context) error {
+	have, err := m.dst.Companies(ctx)
+	if err != nil {
 		return fmt.Errorf("read the target: %w", err)
-	} else if len(have) > 0 {
+	}
+	if len(have) > 0 {
 		return fmt.Errorf("the target database already holds %d companies: migrate only into an empty database", len(have))
 	}
+	return nil
+}
+
+func (m *migration) copyAll(ctx context.Context) error {
+	m.counts, m.docSums = map[string]int{}, map[string][sha256.Size]byte{}
 	companies, err := m.src.Companies(ctx)
 	if err != nil {
 		return fmt.Errorf("read companies: %w", err)

@@ -252,31 +252,34 @@ func TestMigrateRefuses(t *testing.T) {
 		name string
 		prep func(t *testing.T) func(context.Context, string) (exportStore, error)
 		want []string
+		// wrote: the run wrote to the target, so the error advises
+		// dropping it; never for a database that was not ours.
+		wrote bool
 	}{
 		{"relay running", func(t *testing.T) func(context.Context, string) (exportStore, error) {
 			startRelay(t, f.dir)
 			_, open := openEmbedded(t)
 			return open
-		}, []string{"stop the relay first"}},
+		}, []string{"stop the relay first"}, false},
 		{"target not empty", func(t *testing.T) func(context.Context, string) (exportStore, error) {
 			dir, open := openEmbedded(t)
 			initTenant(t, dir, "OTHER")
 			return open
-		}, []string{"already holds 1 companies", "Drop and create the target database again"}},
+		}, []string{"already holds 1 companies", "migrate only into an empty database"}, false},
 		{"target fails midway", func(t *testing.T) func(context.Context, string) (exportStore, error) {
 			_, open := openEmbedded(t)
 			return func(ctx context.Context, url string) (exportStore, error) {
 				s, err := open(ctx, url)
 				return &failingTarget{exportStore: s}, err
 			}
-		}, []string{"connection reset by peer", "company ACME", "nothing in " + f.dir + " changed", "run relay migrate again"}},
+		}, []string{"connection reset by peer", "company ACME", "nothing in " + f.dir + " changed", "run relay migrate again"}, true},
 		{"target alters a record", func(t *testing.T) func(context.Context, string) (exportStore, error) {
 			_, open := openEmbedded(t)
 			return func(ctx context.Context, url string) (exportStore, error) {
 				s, err := open(ctx, url)
 				return alteringTarget{s}, err
 			}
-		}, []string{"verify: company ACME: users: record", "differs between the source and the target"}},
+		}, []string{"verify: company ACME: users: record", "differs between the source and the target"}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -289,6 +292,9 @@ func TestMigrateRefuses(t *testing.T) {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q lacks %q", err, want)
 				}
+			}
+			if advised := strings.Contains(err.Error(), "Drop and create"); advised != tc.wrote {
+				t.Errorf("error %q: advice to drop the target %v, want %v", err, advised, tc.wrote)
 			}
 			if _, err := os.Stat(filepath.Join(f.dir, databaseFile)); !errors.Is(err, os.ErrNotExist) {
 				t.Fatalf("a failed migration wrote %s: %v", databaseFile, err)
