@@ -79,8 +79,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return d, nil
 }
 
+// replicaIDBytes is the randomness of a replica id; its hex form keeps
+// channel names (edgeprint_<id>) well under PostgreSQL's 63 bytes.
+const replicaIDBytes = 12
+
 func newReplicaID() string {
-	b := make([]byte, 12)
+	b := make([]byte, replicaIDBytes)
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
