@@ -93,18 +93,22 @@ func TestAuditBoundsActor(t *testing.T) {
 // alone for longer is gone (fake clock).
 func TestSessionIdle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := newSessionStore()
-		id, _ := st.create("c1", "u1", false)
+		ctx := t.Context()
+		st := newCore(t).sessions
+		id, err := st.create(ctx, "c1", "u1", false)
+		if err != nil {
+			t.Fatal(err)
+		}
 		time.Sleep(sessionIdle - time.Second)
-		if _, ok := st.get(id); !ok {
+		if _, ok := st.get(ctx, id); !ok {
 			t.Fatal("session ended before 20 idle minutes")
 		}
 		time.Sleep(sessionIdle - time.Second) // renewed by the get above
-		if _, ok := st.get(id); !ok {
+		if _, ok := st.get(ctx, id); !ok {
 			t.Fatal("a used session ended")
 		}
 		time.Sleep(sessionIdle + time.Second)
-		if _, ok := st.get(id); ok {
+		if _, ok := st.get(ctx, id); ok {
 			t.Fatal("session outlived 20 idle minutes")
 		}
 	})

@@ -8,15 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/edgeprint/edgeprint/relay/store"
 	"github.com/edgeprint/edgeprint/relay/store/bolt"
 )
-
-// databaseFile in a data dir names the PostgreSQL database the relay uses
-// instead of its embedded store; Migrate writes it last.
-const databaseFile = "database"
 
 // exportStore is a store Migrate can copy from or into.
 type exportStore interface {
@@ -81,8 +76,9 @@ func migrateDataDir(ctx context.Context, dataDir, url string, progress io.Writer
 	if err := m.verify(ctx); err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
-	if err := writeNew(filepath.Join(dataDir, databaseFile), []byte(strings.TrimSpace(url)+"\n")); err != nil {
-		return fmt.Errorf("write %s: %w", databaseFile, err)
+	// Last: from here on the relay uses the database (database.go).
+	if err := WriteDatabaseURL(dataDir, url); err != nil {
+		return err
 	}
 	m.summary()
 	fmt.Fprintf(progress, "%s now names the database: start the relay with --data-dir %s\n", filepath.Join(dataDir, databaseFile), dataDir)

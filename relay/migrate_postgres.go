@@ -2,10 +2,14 @@ package relay
 
 import (
 	"context"
-	"errors"
+
+	"github.com/edgeprint/edgeprint/relay/store/postgres"
 )
 
-// openPostgresTarget opens the database Migrate copies into.
+// openPostgresTarget opens the database Migrate copies into; Open applies
+// the schema migrations to the empty database.
 func openPostgresTarget(ctx context.Context, url string) (exportStore, error) {
-	return nil, errors.New("the PostgreSQL backend is not built in yet")
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	return postgres.Open(ctx, url)
 }

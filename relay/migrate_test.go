@@ -22,6 +22,7 @@ import (
 type migrateFixture struct {
 	dir        string
 	acme       tenant
+	acmeAgent  agentCreds
 	ann        string // ACME user id
 	printer    string // ACME printer id
 	heldJobs   []string
@@ -34,6 +35,7 @@ type migrateFixture struct {
 // audit events all of that writes), and stops it.
 func populateDataDir(t *testing.T) migrateFixture {
 	t.Helper()
+	embeddedOnly(t, "relay migrate moves an embedded store")
 	f := migrateFixture{dir: t.TempDir(), bigJobSize: 3<<20 + 12345}
 	f.acme = initTenant(t, f.dir, "ACME")
 	globex := initTenant(t, f.dir, "GLOBEX")
@@ -51,7 +53,8 @@ func populateDataDir(t *testing.T) migrateFixture {
 	newCode(t, r, f.acme) // an unused activation code
 	f.ann, f.printer = ann.ID, printer.ID
 
-	a := connectAgent(t, r, registerTestAgent(t, r, f.acme, "HQ-PC"))
+	f.acmeAgent = registerTestAgent(t, r, f.acme, "HQ-PC")
+	a := connectAgent(t, r, f.acmeAgent)
 	g := connectAgent(t, r, registerTestAgent(t, r, globex, "GLOBEX-PC"))
 	upload := func(a *testAgent, user, name string, doc io.Reader) string {
 		t.Helper()

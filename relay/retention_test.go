@@ -3,13 +3,11 @@ package relay
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/relay/store"
 )
 
@@ -51,16 +49,14 @@ func newCore(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	docs, err := docstore.Open(filepath.Join(dir, documentsDir))
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	keys, err := loadMasterKey(dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{log: log, store: db, docs: docs, keys: keys, metrics: newMetrics(), agents: newRegistry(), sweepInterval: time.Hour}
+	s := &Server{log: log, store: db, keys: keys, metrics: newMetrics(), agents: newRegistry(), sweepInterval: time.Hour}
+	s.wire()
+	return s
 }
 
 // TestRetentionSweep runs the sweeper on a fake clock through a week.
@@ -127,7 +123,7 @@ func TestRetentionSweep(t *testing.T) {
 				}
 			}
 		}
-		if ids, _ := s.docs.IDs(); len(ids) != 0 {
+		if ids, _ := s.store.DocumentIDs(ctx, farFuture); len(ids) != 0 {
 			t.Fatalf("files left after a week: %v", ids)
 		}
 		cancel()

@@ -38,11 +38,11 @@ func buildRelay(ctx context.Context, dir string) (string, error) {
 
 // relayProc is one relay process on loopback.
 type relayProc struct {
-	cmd      *exec.Cmd
-	url      string // https://127.0.0.1:port
-	admin    string // http://127.0.0.1:port
-	logPath  string
-	exited   chan error
+	cmd     *exec.Cmd
+	url     string // https://127.0.0.1:port
+	admin   string // http://127.0.0.1:port
+	logPath string
+	exited  chan error
 }
 
 func startRelay(bin, dataDir, logPath string) (*relayProc, error) {
@@ -108,6 +108,11 @@ func (p *relayProc) stop() {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 	}
+}
+
+func (p *relayProc) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // rss is the process's resident set (VmRSS) in bytes.

@@ -28,13 +28,17 @@ type releaseStats struct {
 	failed     int
 	firstErr   string
 	wall       time.Duration
+	crossed    int          // releases issued at a relay other than the one holding the agent's tunnel
 	misrouted  atomic.Int64 // releases that reached an agent that had not uploaded the job
 	downloaded atomic.Int64 // document bytes the agents fetched
 }
 
-func (s *releaseStats) add(d time.Duration, err error) {
+func (s *releaseStats) add(d time.Duration, err error, crossed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if crossed {
+		s.crossed++
+	}
 	if err != nil {
 		s.failed++
 		if s.firstErr == "" {
@@ -92,7 +96,7 @@ func releaseRound(ctx context.Context, fx *fixture, relays []*relayProc, agents 
 				r := rand.IntN(len(relays))
 				t := time.Now()
 				err := release(ctx, clients[r], relays[r].url, j)
-				stat.add(time.Since(t), err)
+				stat.add(time.Since(t), err, r != j.agent.replica)
 			}
 		})
 	}

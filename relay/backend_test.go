@@ -1,0 +1,21 @@
+package relay
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// farFuture lists every document, however fresh.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ageDocument makes the embedded store's document id look written age
+// ago. Tests calling it skip on PostgreSQL (skipUnlessEmbedded).
+func ageDocument(t *testing.T, dataDir, id string, age time.Duration) {
+	t.Helper()
+	old := time.Now().Add(-age)
+	if err := os.Chtimes(filepath.Join(dataDir, "documents", id+".doc"), old, old); err != nil {
+		t.Fatal(err)
+	}
+}
