@@ -26,7 +26,8 @@ type exportStore interface {
 // The relay must be stopped. On any failure the data dir is left as it
 // was: the relay keeps running on the embedded store, and the target
 // database should be dropped and created again before another try.
-// Progress and the summary go to progress.
+// Progress and the summary go to progress. Console sessions and rate-limit
+// buckets are not copied: people sign in again after the move.
 func Migrate(ctx context.Context, dataDir, url string, progress io.Writer) error {
 	return migrateDataDir(ctx, dataDir, url, progress, openPostgresTarget)
 }
