@@ -19,3 +19,13 @@ func ageDocument(t *testing.T, dataDir, id string, age time.Duration) {
 		t.Fatal(err)
 	}
 }
+
+// storedDocuments lists every document r's store holds.
+func storedDocuments(t *testing.T, r *testRelay) []string {
+	t.Helper()
+	ids, err := r.srv.store.DocumentIDs(t.Context(), farFuture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}

@@ -43,12 +43,25 @@ func TestExpired(t *testing.T) {
 // newCore is a Server with what the retention sweep uses, no listeners.
 func newCore(t *testing.T) *Server {
 	t.Helper()
+	dir, db := coreStore(t)
+	return newCoreOn(t, dir, db)
+}
+
+// coreStore opens a store for newCoreOn. Tests on a fake clock open it
+// before their bubble: a PostgreSQL pool's goroutines must not live in it.
+func coreStore(t *testing.T) (string, store.Store) {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := openStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return dir, db
+}
+
+func newCoreOn(t *testing.T, dir string, db store.Store) *Server {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	keys, err := loadMasterKey(dir, log)
 	if err != nil {
@@ -61,8 +74,9 @@ func newCore(t *testing.T) *Server {
 
 // TestRetentionSweep runs the sweeper on a fake clock through a week.
 func TestRetentionSweep(t *testing.T) {
+	dir, db := coreStore(t)
 	synctest.Test(t, func(t *testing.T) {
-		s := newCore(t)
+		s := newCoreOn(t, dir, db)
 		ctx := t.Context()
 		type job struct {
 			company store.Retention
