@@ -139,6 +139,23 @@ func TestReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("a configuration change reaches the agents on every replica", func(t *testing.T) {
+		before := map[string]int32{}
+		for _, a := range agents {
+			before[a.id] = a.pushes.Load()
+		}
+		api.call(t, reps[1].url(), "PATCH", "/api/v1/printers/"+printer.ID, map[string]string{"name": "2nd floor east"}, http.StatusOK, nil)
+		deadline := time.Now().Add(30 * time.Second)
+		for _, a := range agents {
+			for a.pushes.Load() == before[a.id] {
+				if time.Now().After(deadline) {
+					t.Fatalf("agent %s (replica %s) got no configuration push", a.id, placement[a.id])
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	})
+
 	t.Run("a replica killed mid-flight loses no job", func(t *testing.T) {
 		victim := reps[0]
 		ids := upload(2, 4)
@@ -309,6 +326,7 @@ type replicaAgent struct {
 	upAt    time.Time
 	printed []string
 	delay   time.Duration
+	pushes  atomic.Int32 // configuration pushes received
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -380,6 +398,7 @@ func (a *replicaAgent) run(ctx context.Context) {
 func (a *replicaAgent) mux(sess *tunnel.Session) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /relay/v1/config", func(w http.ResponseWriter, r *http.Request) {
+		a.pushes.Add(1)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /relay/v1/release", func(w http.ResponseWriter, r *http.Request) {
