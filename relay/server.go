@@ -27,9 +27,8 @@ const (
 	idleTimeout       = 2 * time.Minute
 	maxHeaderBytes    = 64 << 10
 
-	dbFile       = "relay.db"
-	documentsDir = "documents"
-	certName     = "relay" // relay.crt, relay.key in the data dir
+	dbFile   = "relay.db" // the embedded store; its documents/ beside it
+	certName = "relay"    // relay.crt, relay.key in the data dir
 )
 
 // Server is a relay: the HTTPS listener for the console, the JSON API and
