@@ -83,6 +83,7 @@ type hub struct {
 	agents  *registry
 	seal    cipher.AEAD
 	log     *slog.Logger
+	metrics *metrics
 	// onConfig and onUpdate act on this replica's own agents.
 	onConfig func(companyID string)
 	onUpdate func(companyID, agentID string)
@@ -96,8 +97,8 @@ type hub struct {
 	cancel  context.CancelFunc
 }
 
-func newHub(cluster store.ClusterStore, agents *registry, seal cipher.AEAD, log *slog.Logger) *hub {
-	return &hub{cluster: cluster, agents: agents, seal: seal, log: log, waiters: map[string]chan callResult{}, seen: map[string]time.Time{}}
+func newHub(cluster store.ClusterStore, agents *registry, seal cipher.AEAD, log *slog.Logger, m *metrics) *hub {
+	return &hub{cluster: cluster, agents: agents, seal: seal, log: log, metrics: m, waiters: map[string]chan callResult{}, seen: map[string]time.Time{}}
 }
 
 // start listens for other replicas' messages until close.
@@ -177,12 +178,19 @@ func (h *hub) call(ctx context.Context, companyID, agentID string, req agentRequ
 		m.Timeout = min(time.Until(dl), maxRemoteCall)
 	}
 	if err := h.send(ctx, replica, id, m); err != nil {
+		h.metrics.replicaCalls.WithLabelValues("error").Inc()
 		return agentAnswer{}, err
 	}
 	select {
 	case r := <-ch:
+		result := "ok"
+		if r.err != nil {
+			result = "error"
+		}
+		h.metrics.replicaCalls.WithLabelValues(result).Inc()
 		return r.resp, r.err
 	case <-ctx.Done():
+		h.metrics.replicaCalls.WithLabelValues("timeout").Inc()
 		return agentAnswer{}, fmt.Errorf("agent's replica did not answer: %w", ctx.Err())
 	}
 }
@@ -210,10 +218,12 @@ func (h *hub) receive(msg store.Message) {
 	id, m, err := openMessage(h.seal, msg.Payload)
 	if err != nil {
 		// Another relay sharing the database with a different master key.
+		h.metrics.replicaDropped.Inc()
 		h.log.Warn("replica message dropped", "from", msg.From, "err", err)
 		return
 	}
 	if !h.fresh(m.Kind+"/"+id, m.Sent, time.Now()) {
+		h.metrics.replicaDropped.Inc()
 		h.log.Warn("replica message replayed or stale, dropped", "from", msg.From, "kind", m.Kind, "sent", m.Sent)
 		return
 	}

@@ -58,7 +58,7 @@ func TestReplicaMessagesSealed(t *testing.T) {
 }
 
 func TestReplicaMessagesNotReplayed(t *testing.T) {
-	h := newHub(nil, newRegistry(), nil, nil)
+	h := newHub(nil, newRegistry(), nil, nil, newMetrics())
 	now := time.Now()
 	tests := []struct {
 		name string

@@ -153,7 +153,7 @@ func (s *Server) wire() {
 	s.registerByCo = newKeyedLimiter(s.store, s.log, "register-company", registerPerCompanyEvery, registerPerCompanyBurst)
 	s.logins = newKeyedLimiter(s.store, s.log, "login", loginEvery, loginBurst)
 	s.unlocks = newKeyedLimiter(s.store, s.log, "portal-unlock", unlockEvery, unlockBurst)
-	s.hub = newHub(s.store, s.agents, s.keys.replicas, s.log)
+	s.hub = newHub(s.store, s.agents, s.keys.replicas, s.log, s.metrics)
 	s.hub.onConfig = s.pushLocal
 	s.hub.onUpdate = s.announceLocal
 }
