@@ -85,6 +85,9 @@ func TestReplicas(t *testing.T) {
 			Email: acme.adminEmail, Password: acme.adminPassword, MachineHash: machineHash(name), Name: name, Version: "0.1.0"},
 			http.StatusCreated, &reg)
 		a := newReplicaAgent(reg.AgentID, reg.Secret, machineHash(name), lb.url(), fingerprint)
+		if i == 0 {
+			a.domains = directoryDomain // the only agent that reaches the directory
+		}
 		a.start(t)
 		a.waitUp(t, 30*time.Second)
 		agents = append(agents, a)
@@ -224,6 +227,50 @@ func TestReplicas(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("a directory check reaches the agent on another replica", func(t *testing.T) {
+		testDirectoryAcrossReplicas(t, api, reps[1].url(), agents, waitPlacement(t, db, acme.id, agents, map[string]bool{reps[0].id: true}))
+	})
+}
+
+// directoryDomain and directoryPassword are what the first agent's
+// simulated directory knows.
+const (
+	directoryDomain   = "acme.example"
+	directoryPassword = "directory-password"
+)
+
+// testDirectoryAcrossReplicas: an LDAP check that arrives at one replica
+// (an agent asking to authenticate a user) reaches the one agent that
+// serves the domain, on another replica, and its answer comes back.
+func testDirectoryAcrossReplicas(t *testing.T, api *apiClient, base string, agents []*replicaAgent, placement map[string]string) {
+	api.call(t, base, "PATCH", "/api/v1/company", map[string]string{"auth_type": store.AuthLDAP, "default_domain": directoryDomain}, http.StatusOK, nil)
+	directory := agents[0]
+	var asker *replicaAgent
+	for _, a := range agents {
+		if placement[a.id] != placement[directory.id] {
+			asker = a
+		}
+	}
+	if asker == nil {
+		t.Fatalf("every agent is on the directory agent's replica: %v", placement)
+	}
+	for _, tc := range []struct {
+		password string
+		want     int
+	}{{directoryPassword, http.StatusOK}, {"wrong", http.StatusUnauthorized}} {
+		before := directory.ldapChecks.Load()
+		body, _ := json.Marshal(map[string]string{"username": "bob@" + directoryDomain, "password": tc.password})
+		var out bytes.Buffer
+		st := asker.request(t.Context(), asker.session(), "POST", "/agent/v1/auth", bytes.NewReader(body), &out, "Content-Type", "application/json")
+		if st != tc.want || directory.ldapChecks.Load() != before+1 {
+			t.Fatalf("auth through replica %s, directory agent on %s: %d %s (checks %d → %d), want %d",
+				placement[asker.id], placement[directory.id], st, out.String(), before, directory.ldapChecks.Load(), tc.want)
+		}
+		if tc.want == http.StatusOK && !strings.Contains(out.String(), `"email":"bob@acme.example"`) {
+			t.Fatalf("auth answer %s", out.String())
+		}
+	}
 }
 
 // waitPlacement waits until every agent has a tunnel on a replica not in
@@ -327,6 +374,10 @@ type replicaAgent struct {
 	printed []string
 	delay   time.Duration
 	pushes  atomic.Int32 // configuration pushes received
+	// domains is announced on the handshake; the agent then answers
+	// directory checks (directoryPassword is right).
+	domains    string
+	ldapChecks atomic.Int32
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -361,6 +412,9 @@ func (a *replicaAgent) run(ctx context.Context) {
 		h := http.Header{}
 		h.Set("Authorization", "Bearer "+a.id+"."+a.secret)
 		h.Set(machineHeader, a.machine)
+		if a.domains != "" {
+			h.Set(domainsHeader, a.domains)
+		}
 		sess, err := tunnel.Dial(ctx, "wss"+strings.TrimPrefix(a.url, "https")+"/api/v1/agents/tunnel", h, certs.PinnedConfig(a.fingerprint))
 		if err != nil {
 			select {
@@ -400,6 +454,15 @@ func (a *replicaAgent) mux(sess *tunnel.Session) http.Handler {
 	mux.HandleFunc("POST /relay/v1/config", func(w http.ResponseWriter, r *http.Request) {
 		a.pushes.Add(1)
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /relay/v1/ldap/authenticate", func(w http.ResponseWriter, r *http.Request) {
+		a.ldapChecks.Add(1)
+		var req struct{ Username, Password string }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Password != directoryPassword {
+			http.Error(w, `{"error":"invalid credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"dn": "cn=bob,dc=acme,dc=example", "email": req.Username, "name": "Bob"})
 	})
 	mux.HandleFunc("POST /relay/v1/release", func(w http.ResponseWriter, r *http.Request) {
 		var rel struct {
@@ -450,12 +513,15 @@ func (a *replicaAgent) request(ctx context.Context, sess *tunnel.Session, method
 	return resp.StatusCode
 }
 
+func (a *replicaAgent) session() *tunnel.Session {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.sess
+}
+
 func (a *replicaAgent) upload(t *testing.T, jobID, userID, doc string) {
 	t.Helper()
-	a.mu.Lock()
-	sess := a.sess
-	a.mu.Unlock()
-	st := a.request(t.Context(), sess, "PUT", "/agent/v1/jobs/"+jobID, strings.NewReader(doc), nil,
+	st := a.request(t.Context(), a.session(), "PUT", "/agent/v1/jobs/"+jobID, strings.NewReader(doc), nil,
 		"X-Edgeprint-User", userID, "X-Edgeprint-Job-Name", jobID, "Content-Type", "application/pdf",
 		"X-Edgeprint-Created", "2025-03-01T12:00:00Z")
 	if st != http.StatusCreated && st != http.StatusOK {
