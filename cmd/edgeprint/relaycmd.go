@@ -25,6 +25,8 @@ func runRelay(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New(`relay token: the only subcommand is "create"`)
 		case "release":
 			return runRelayRelease(args[1:], stdout, stderr)
+		case "migrate":
+			return runRelayMigrate(ctx, args[1:], stdout, stderr) // relaymigrate.go
 		}
 	}
 	fs := newFlags("relay", "edgeprint relay [flags]", stderr)

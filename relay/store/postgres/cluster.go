@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/edgeprint/edgeprint/relay/store"
@@ -19,6 +21,16 @@ func encodeInline(from string, payload []byte) string {
 
 func decodeInline(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
 
+// isReplicaID reports whether id has the form newReplicaID gives; other
+// strings name no replica (and may not even make a channel name).
+func isReplicaID(id string) bool {
+	if len(id) != 2*replicaIDBytes {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil && strings.ToLower(id) == id
+}
+
 // ReplicaID names this replica.
 func (d *DB) ReplicaID() string { return d.replica }
 
@@ -31,7 +43,7 @@ func (d *DB) Send(ctx context.Context, to string, payload []byte) error {
 	if len(payload) > store.MaxMessage {
 		return fmt.Errorf("store: message of %d bytes is over the limit of %d", len(payload), store.MaxMessage)
 	}
-	if to != "" && !validKey(to) {
+	if to != "" && !isReplicaID(to) {
 		return nil // no such replica: nobody answers
 	}
 	if inline := encodeInline(d.replica, payload); len(inline) <= maxInline {

@@ -86,6 +86,8 @@
 //     session-mode pooler, not a transaction-mode one.
 //   - The pool holds at most 20 connections unless the URL sets
 //     pool_max_conns; each replica also holds its listening connection.
+//     A document being written holds a connection until its upload ends,
+//     so at most half the pool writes documents at once; more wait.
 //   - A replica cut off from PostgreSQL for more than a day loses its row
 //     (another replica's Open deletes it), and with it its tunnels.
 package postgres

@@ -35,6 +35,12 @@ func (d *DB) WriteDocument(ctx context.Context, id string, r io.Reader) (key []b
 	if err := checkKeys(id); err != nil {
 		return nil, 0, err
 	}
+	select {
+	case d.writeSlots <- struct{}{}:
+		defer func() { <-d.writeSlots }()
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
 	key = make([]byte, keySize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, 0, fmt.Errorf("store: document key: %w", err)

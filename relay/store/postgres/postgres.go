@@ -36,20 +36,25 @@ type DB struct {
 	pool    *pgxpool.Pool
 	replica string // ReplicaID
 
-	listener *listener // cluster.go
+	listener *listener // listener.go
+
+	// writeSlots bounds the documents written at once: each holds a pooled
+	// connection for as long as its upload streams in, and slow uploads
+	// must not take every connection from the replica's other queries.
+	writeSlots chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
 var (
-	_ store.Store          = (*DB)(nil)
-	_ store.SessionStore   = (*DB)(nil)
-	_ store.LimitStore     = (*DB)(nil)
-	_ store.RunStore       = (*DB)(nil)
-	_ store.DocumentStore  = (*DB)(nil)
-	_ store.ClusterStore   = (*DB)(nil)
-	_ store.ExportStore    = (*DB)(nil)
+	_ store.Store         = (*DB)(nil)
+	_ store.SessionStore  = (*DB)(nil)
+	_ store.LimitStore    = (*DB)(nil)
+	_ store.RunStore      = (*DB)(nil)
+	_ store.DocumentStore = (*DB)(nil)
+	_ store.ClusterStore  = (*DB)(nil)
+	_ store.ExportStore   = (*DB)(nil)
 )
 
 // Open connects to the database at url (a postgres:// URL or key=value
@@ -71,7 +76,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	d := &DB{pool: pool, replica: newReplicaID()}
+	d := &DB{pool: pool, replica: newReplicaID(), writeSlots: make(chan struct{}, max(1, cfg.MaxConns/2))}
 	if d.listener, err = startListener(ctx, d, cfg.ConnConfig); err != nil {
 		pool.Close()
 		return nil, err
@@ -79,8 +84,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return d, nil
 }
 
+// replicaIDBytes is the randomness of a replica id; its hex form keeps
+// channel names (edgeprint_<id>) well under PostgreSQL's 63 bytes.
+const replicaIDBytes = 12
+
 func newReplicaID() string {
-	b := make([]byte, 12)
+	b := make([]byte, replicaIDBytes)
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }

@@ -12,7 +12,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // open opens a replica on url, closed when the test ends.
-func open(t *testing.T, url string) *DB {
+func open(t testing.TB, url string) *DB {
 	t.Helper()
 	db, err := Open(context.Background(), url)
 	if err != nil {

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"audit events", testEvents},
 		{"sites", testSites},
 		{"jobs by owner", testJobOwners},
+		{"export", testExport},
 		// cluster*.go: the interfaces of store/cluster.go, one replica.
 		{"sessions", testSessions},
 		{"limits", testLimits},
