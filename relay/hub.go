@@ -98,7 +98,8 @@ type hub struct {
 }
 
 func newHub(cluster store.ClusterStore, agents *registry, seal cipher.AEAD, log *slog.Logger, m *metrics) *hub {
-	return &hub{cluster: cluster, agents: agents, seal: seal, log: log, metrics: m, waiters: map[string]chan callResult{}, seen: map[string]time.Time{}}
+	return &hub{cluster: cluster, agents: agents, seal: seal, log: log, metrics: m,
+		waiters: map[string]chan callResult{}, seen: map[string]time.Time{}}
 }
 
 // start listens for other replicas' messages until close.
