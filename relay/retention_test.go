@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -143,4 +145,34 @@ func TestRetentionSweep(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// TestPeriodicJobsRunOnce: two relays on one store (replicas on
+// PostgreSQL, one embedded store shared in process otherwise) offer the
+// same housekeeping at the same moments; each job runs once per interval.
+func TestPeriodicJobsRunOnce(t *testing.T) {
+	dir, db := coreStore(t)
+	second := db
+	if usingPostgres() {
+		var err error
+		if second, err = openStore(dir); err != nil { // another replica
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { second.Close() })
+	}
+	a, b := newCoreOn(t, dir, db), newCoreOn(t, dir, second)
+	var runs atomic.Int32
+	jobs := []periodicJob{{"test-job", time.Hour, func(context.Context, time.Time) { runs.Add(1) }}}
+	start := time.Now()
+	for i, at := range []time.Time{start, start.Add(time.Minute), start.Add(time.Hour), start.Add(time.Hour + time.Second)} {
+		var wg sync.WaitGroup
+		for _, s := range []*Server{a, b} {
+			wg.Go(func() { s.runPeriodic(t.Context(), at, jobs) })
+		}
+		wg.Wait()
+		want := []int32{1, 1, 2, 2}[i]
+		if got := runs.Load(); got != want {
+			t.Fatalf("after the round at +%v: %d runs, want %d", at.Sub(start), got, want)
+		}
+	}
 }
