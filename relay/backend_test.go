@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// documentsDir is where the embedded store keeps documents.
+const documentsDir = "documents"
+
 // farFuture lists every document, however fresh.
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -15,7 +18,17 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 func ageDocument(t *testing.T, dataDir, id string, age time.Duration) {
 	t.Helper()
 	old := time.Now().Add(-age)
-	if err := os.Chtimes(filepath.Join(dataDir, "documents", id+".doc"), old, old); err != nil {
+	if err := os.Chtimes(filepath.Join(dataDir, documentsDir, id+".doc"), old, old); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// storedDocuments lists every document r's store holds.
+func storedDocuments(t *testing.T, r *testRelay) []string {
+	t.Helper()
+	ids, err := r.srv.store.DocumentIDs(t.Context(), farFuture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }

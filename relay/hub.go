@@ -30,6 +30,11 @@ const (
 	// maxRemoteCall bounds how long a replica works on a call another
 	// replica asked for, whatever deadline it came with.
 	maxRemoteCall = portalReleaseTimeout
+	// maxMessageAge is how old (or how far ahead of our clock) a message
+	// may be; younger ones are remembered by id, so a message copied from
+	// the database and sent again (a release, an unlock) is not acted on
+	// twice.
+	maxMessageAge = 5 * time.Minute
 )
 
 // Message kinds between replicas.
@@ -59,6 +64,7 @@ type agentAnswer struct {
 // hubMessage is the sealed content of a message between replicas.
 type hubMessage struct {
 	Kind     string        `json:"kind"`
+	Sent     time.Time     `json:"sent"`
 	Company  string        `json:"company,omitempty"`
 	Agent    string        `json:"agent,omitempty"`
 	Timeout  time.Duration `json:"timeout,omitempty"` // what the caller will wait
@@ -77,6 +83,7 @@ type hub struct {
 	agents  *registry
 	seal    cipher.AEAD
 	log     *slog.Logger
+	metrics *metrics
 	// onConfig and onUpdate act on this replica's own agents.
 	onConfig func(companyID string)
 	onUpdate func(companyID, agentID string)
@@ -84,12 +91,15 @@ type hub struct {
 	mu      sync.Mutex
 	closed  bool
 	waiters map[string]chan callResult
-	work    sync.WaitGroup // calls served for other replicas
+	seen    map[string]time.Time // kind/id of messages acted on → when to forget
+	pruned  time.Time            // when seen was last pruned
+	work    sync.WaitGroup       // calls served for other replicas
 	cancel  context.CancelFunc
 }
 
-func newHub(cluster store.ClusterStore, agents *registry, seal cipher.AEAD, log *slog.Logger) *hub {
-	return &hub{cluster: cluster, agents: agents, seal: seal, log: log, waiters: map[string]chan callResult{}}
+func newHub(cluster store.ClusterStore, agents *registry, seal cipher.AEAD, log *slog.Logger, m *metrics) *hub {
+	return &hub{cluster: cluster, agents: agents, seal: seal, log: log, metrics: m,
+		waiters: map[string]chan callResult{}, seen: map[string]time.Time{}}
 }
 
 // start listens for other replicas' messages until close.
@@ -169,12 +179,19 @@ func (h *hub) call(ctx context.Context, companyID, agentID string, req agentRequ
 		m.Timeout = min(time.Until(dl), maxRemoteCall)
 	}
 	if err := h.send(ctx, replica, id, m); err != nil {
+		h.metrics.replicaCalls.WithLabelValues("error").Inc()
 		return agentAnswer{}, err
 	}
 	select {
 	case r := <-ch:
+		result := "ok"
+		if r.err != nil {
+			result = "error"
+		}
+		h.metrics.replicaCalls.WithLabelValues(result).Inc()
 		return r.resp, r.err
 	case <-ctx.Done():
+		h.metrics.replicaCalls.WithLabelValues("timeout").Inc()
 		return agentAnswer{}, fmt.Errorf("agent's replica did not answer: %w", ctx.Err())
 	}
 }
@@ -185,6 +202,7 @@ func (h *hub) broadcast(ctx context.Context, m hubMessage) error {
 }
 
 func (h *hub) send(ctx context.Context, to, id string, m hubMessage) error {
+	m.Sent = time.Now().UTC()
 	payload, err := sealMessage(h.seal, id, m)
 	if err != nil {
 		return err
@@ -201,7 +219,13 @@ func (h *hub) receive(msg store.Message) {
 	id, m, err := openMessage(h.seal, msg.Payload)
 	if err != nil {
 		// Another relay sharing the database with a different master key.
+		h.metrics.replicaDropped.Inc()
 		h.log.Warn("replica message dropped", "from", msg.From, "err", err)
+		return
+	}
+	if !h.fresh(m.Kind+"/"+id, m.Sent, time.Now()) {
+		h.metrics.replicaDropped.Inc()
+		h.log.Warn("replica message replayed or stale, dropped", "from", msg.From, "kind", m.Kind, "sent", m.Sent)
 		return
 	}
 	switch m.Kind {
@@ -232,6 +256,30 @@ func (h *hub) receive(msg store.Message) {
 	default:
 		h.log.Warn("replica message of unknown kind dropped", "from", msg.From, "kind", m.Kind)
 	}
+}
+
+// fresh reports whether the message key (kind and id; an answer shares
+// its call's id) sent at sent is new: within maxMessageAge of now and not
+// seen before. It remembers key.
+func (h *hub) fresh(key string, sent, now time.Time) bool {
+	if sent.Before(now.Add(-maxMessageAge)) || sent.After(now.Add(maxMessageAge)) {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if now.Sub(h.pruned) > maxMessageAge {
+		for k, forget := range h.seen {
+			if now.After(forget) {
+				delete(h.seen, k)
+			}
+		}
+		h.pruned = now
+	}
+	if _, ok := h.seen[key]; ok {
+		return false
+	}
+	h.seen[key] = sent.Add(2 * maxMessageAge)
+	return true
 }
 
 // goWork runs fn unless the hub is closing; close waits for it.

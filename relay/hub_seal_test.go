@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestReplicaMessagesSealed(t *testing.T) {
@@ -54,4 +55,37 @@ func TestReplicaMessagesSealed(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestReplicaMessagesNotReplayed(t *testing.T) {
+	h := newHub(nil, newRegistry(), nil, nil, newMetrics())
+	now := time.Now()
+	tests := []struct {
+		name string
+		key  string
+		sent time.Time
+		want bool
+	}{
+		{"new", "call/1", now, true},
+		{"the same again", "call/1", now, false},
+		{"its answer", "answer/1", now, true},
+		{"too old", "call/2", now.Add(-maxMessageAge - time.Second), false},
+		{"from the future", "call/3", now.Add(maxMessageAge + time.Second), false},
+		{"slightly behind", "call/4", now.Add(-time.Minute), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := h.fresh(tc.key, tc.sent, now); got != tc.want {
+				t.Fatalf("fresh(%s) = %v, want %v", tc.key, got, tc.want)
+			}
+		})
+	}
+	// Forgotten once they could no longer pass the age check anyway.
+	later := now.Add(3 * maxMessageAge)
+	h.fresh("call/5", later, later)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.seen["call/1"]; ok || len(h.seen) != 1 {
+		t.Fatalf("seen after pruning: %v", h.seen)
+	}
 }

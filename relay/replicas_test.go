@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -17,9 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeprint/edgeprint/certs"
 	"github.com/edgeprint/edgeprint/relay/store"
-	"github.com/edgeprint/edgeprint/tunnel"
 )
 
 // TestReplicas runs three relay replicas as separate processes on one
@@ -85,6 +82,9 @@ func TestReplicas(t *testing.T) {
 			Email: acme.adminEmail, Password: acme.adminPassword, MachineHash: machineHash(name), Name: name, Version: "0.1.0"},
 			http.StatusCreated, &reg)
 		a := newReplicaAgent(reg.AgentID, reg.Secret, machineHash(name), lb.url(), fingerprint)
+		if i == 0 {
+			a.domains = directoryDomain // the only agent that reaches the directory
+		}
 		a.start(t)
 		a.waitUp(t, 30*time.Second)
 		agents = append(agents, a)
@@ -135,6 +135,23 @@ func TestReplicas(t *testing.T) {
 		for _, a := range agents {
 			if got, want := a.printedSet(), jobsOf[a.id]; !sameSet(got, want) {
 				t.Fatalf("agent %s printed %v, want exactly %v", a.id, got, want)
+			}
+		}
+	})
+
+	t.Run("a configuration change reaches the agents on every replica", func(t *testing.T) {
+		before := map[string]int32{}
+		for _, a := range agents {
+			before[a.id] = a.pushes.Load()
+		}
+		api.call(t, reps[1].url(), "PATCH", "/api/v1/printers/"+printer.ID, map[string]string{"name": "2nd floor east"}, http.StatusOK, nil)
+		deadline := time.Now().Add(30 * time.Second)
+		for _, a := range agents {
+			for a.pushes.Load() == before[a.id] {
+				if time.Now().After(deadline) {
+					t.Fatalf("agent %s (replica %s) got no configuration push", a.id, placement[a.id])
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 		}
 	})
@@ -207,6 +224,50 @@ func TestReplicas(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("a directory check reaches the agent on another replica", func(t *testing.T) {
+		testDirectoryAcrossReplicas(t, api, reps[1].url(), agents, waitPlacement(t, db, acme.id, agents, map[string]bool{reps[0].id: true}))
+	})
+}
+
+// directoryDomain and directoryPassword are what the first agent's
+// simulated directory knows.
+const (
+	directoryDomain   = "acme.example"
+	directoryPassword = "directory-password"
+)
+
+// testDirectoryAcrossReplicas: an LDAP check that arrives at one replica
+// (an agent asking to authenticate a user) reaches the one agent that
+// serves the domain, on another replica, and its answer comes back.
+func testDirectoryAcrossReplicas(t *testing.T, api *apiClient, base string, agents []*replicaAgent, placement map[string]string) {
+	api.call(t, base, "PATCH", "/api/v1/company", map[string]string{"auth_type": store.AuthLDAP, "default_domain": directoryDomain}, http.StatusOK, nil)
+	directory := agents[0]
+	var asker *replicaAgent
+	for _, a := range agents {
+		if placement[a.id] != placement[directory.id] {
+			asker = a
+		}
+	}
+	if asker == nil {
+		t.Fatalf("every agent is on the directory agent's replica: %v", placement)
+	}
+	for _, tc := range []struct {
+		password string
+		want     int
+	}{{directoryPassword, http.StatusOK}, {"wrong", http.StatusUnauthorized}} {
+		before := directory.ldapChecks.Load()
+		body, _ := json.Marshal(map[string]string{"username": "bob@" + directoryDomain, "password": tc.password})
+		var out bytes.Buffer
+		st := asker.request(t.Context(), asker.session(), "POST", "/agent/v1/auth", bytes.NewReader(body), &out, "Content-Type", "application/json")
+		if st != tc.want || directory.ldapChecks.Load() != before+1 {
+			t.Fatalf("auth through replica %s, directory agent on %s: %d %s (checks %d → %d), want %d",
+				placement[asker.id], placement[directory.id], st, out.String(), before, directory.ldapChecks.Load(), tc.want)
+		}
+		if tc.want == http.StatusOK && !strings.Contains(out.String(), `"email":"bob@acme.example"`) {
+			t.Fatalf("auth answer %s", out.String())
+		}
+	}
 }
 
 // waitPlacement waits until every agent has a tunnel on a replica not in
@@ -249,237 +310,4 @@ func agentByID(agents []*replicaAgent, id string) *replicaAgent {
 		}
 	}
 	return nil
-}
-
-// apiClient calls the JSON API of any replica (or the balancer).
-type apiClient struct {
-	client *http.Client
-	token  string
-}
-
-func (c *apiClient) do(ctx context.Context, base, method, path string, body, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("decode %s: %w", data, err)
-		}
-	}
-	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf("%s", strings.TrimSpace(string(data)))
-	}
-	return resp.StatusCode, nil
-}
-
-func (c *apiClient) call(t *testing.T, base, method, path string, body any, want int, out any) {
-	t.Helper()
-	if st, err := c.do(t.Context(), base, method, path, body, out); st != want {
-		t.Fatalf("%s %s: %d %v, want %d", method, path, st, err, want)
-	}
-}
-
-// replicaAgent is a simulated agent that keeps its tunnel up through the
-// balancer: when it drops it redials (jittered backoff, capped at a
-// second), as the real agent does. It prints what it is released (after
-// downloading the document through the tunnel) and remembers it.
-type replicaAgent struct {
-	id, secret, machine, url, fingerprint string
-
-	mu      sync.Mutex
-	sess    *tunnel.Session
-	up      chan struct{} // a new session is serving
-	upAt    time.Time
-	printed []string
-	delay   time.Duration
-
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-func newReplicaAgent(id, secret, machine, url, fingerprint string) *replicaAgent {
-	return &replicaAgent{id: id, secret: secret, machine: machine, url: url, fingerprint: fingerprint,
-		up: make(chan struct{}, 1), done: make(chan struct{})}
-}
-
-func (a *replicaAgent) start(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	a.cancel = cancel
-	go func() {
-		defer close(a.done)
-		a.run(ctx)
-	}()
-	t.Cleanup(func() {
-		a.cancel()
-		a.mu.Lock()
-		if a.sess != nil {
-			a.sess.Close()
-		}
-		a.mu.Unlock()
-		<-a.done
-	})
-}
-
-func (a *replicaAgent) run(ctx context.Context) {
-	backoff := 50 * time.Millisecond
-	for ctx.Err() == nil {
-		h := http.Header{}
-		h.Set("Authorization", "Bearer "+a.id+"."+a.secret)
-		h.Set(machineHeader, a.machine)
-		sess, err := tunnel.Dial(ctx, "wss"+strings.TrimPrefix(a.url, "https")+"/api/v1/agents/tunnel", h, certs.PinnedConfig(a.fingerprint))
-		if err != nil {
-			select {
-			case <-ctx.Done():
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, time.Second)
-			continue
-		}
-		backoff = 50 * time.Millisecond
-		served := make(chan struct{})
-		go func() {
-			_ = sess.Serve(a.mux(sess))
-			close(served)
-		}()
-		// The relay answers only once it has registered the tunnel.
-		if st := a.request(ctx, sess, "GET", "/agent/v1/config", nil, nil); st == http.StatusOK {
-			a.mu.Lock()
-			a.sess, a.upAt = sess, time.Now()
-			a.mu.Unlock()
-			select {
-			case a.up <- struct{}{}:
-			default:
-			}
-		}
-		select {
-		case <-sess.Done():
-		case <-ctx.Done():
-		}
-		sess.Close()
-		<-served
-	}
-}
-
-func (a *replicaAgent) mux(sess *tunnel.Session) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /relay/v1/config", func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /relay/v1/release", func(w http.ResponseWriter, r *http.Request) {
-		var rel struct {
-			JobID string `json:"job_id"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&rel); err != nil {
-			http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
-			return
-		}
-		var doc bytes.Buffer
-		if st := a.request(r.Context(), sess, "GET", "/agent/v1/jobs/"+rel.JobID+"/document", nil, &doc); st != http.StatusOK || doc.String() != "doc "+rel.JobID {
-			http.Error(w, `{"error":"download failed"}`, http.StatusBadGateway)
-			return
-		}
-		a.mu.Lock()
-		delay := a.delay
-		a.mu.Unlock()
-		time.Sleep(delay) // the printer taking the job
-		a.mu.Lock()
-		a.printed = append(a.printed, rel.JobID)
-		a.mu.Unlock()
-		w.Write([]byte(`{"state":"printed"}`))
-	})
-	return mux
-}
-
-// request makes a request to the relay through sess; it returns the
-// status, 0 when the tunnel failed.
-func (a *replicaAgent) request(ctx context.Context, sess *tunnel.Session, method, path string, body io.Reader, out io.Writer, header ...string) int {
-	req, err := http.NewRequestWithContext(ctx, method, "http://peer"+path, body)
-	if err != nil {
-		return 0
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := sess.Client().Do(req)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	if out == nil {
-		out = io.Discard
-	}
-	if _, err := io.Copy(out, io.LimitReader(resp.Body, 1<<20)); err != nil {
-		return 0
-	}
-	return resp.StatusCode
-}
-
-func (a *replicaAgent) upload(t *testing.T, jobID, userID, doc string) {
-	t.Helper()
-	a.mu.Lock()
-	sess := a.sess
-	a.mu.Unlock()
-	st := a.request(t.Context(), sess, "PUT", "/agent/v1/jobs/"+jobID, strings.NewReader(doc), nil,
-		"X-Edgeprint-User", userID, "X-Edgeprint-Job-Name", jobID, "Content-Type", "application/pdf",
-		"X-Edgeprint-Created", "2025-03-01T12:00:00Z")
-	if st != http.StatusCreated && st != http.StatusOK {
-		t.Fatalf("agent %s upload %s: %d", a.id, jobID, st)
-	}
-}
-
-func (a *replicaAgent) setDelay(d time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.delay = d
-}
-
-func (a *replicaAgent) printedSet() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return slices.Clone(a.printed)
-}
-
-func (a *replicaAgent) lastUp() time.Time {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.upAt
-}
-
-func (a *replicaAgent) waitUp(t *testing.T, limit time.Duration) {
-	t.Helper()
-	select {
-	case <-a.up:
-	case <-time.After(limit):
-		t.Fatalf("agent %s did not connect", a.id)
-	}
-}
-
-// waitUpSince waits for a tunnel that came up after since.
-func (a *replicaAgent) waitUpSince(t *testing.T, since time.Time, limit time.Duration) {
-	t.Helper()
-	deadline := time.After(limit)
-	for !a.lastUp().After(since) {
-		select {
-		case <-a.up:
-		case <-deadline:
-			t.Fatalf("agent %s did not reconnect", a.id)
-		}
-	}
 }

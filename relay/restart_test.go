@@ -33,6 +33,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	masterKey, _ := os.ReadFile(filepath.Join(dir, masterKeyFile))
 
 	t.Run("operator commands refuse a running relay", func(t *testing.T) {
+		embeddedOnly(t, "the bbolt file lock; PostgreSQL serves any number of processes")
 		_, err := CreateToken(t.Context(), dir, "ACME", "ci")
 		if !errors.Is(err, ErrDataDirInUse) || !strings.Contains(err.Error(), "stop the relay first") {
 			t.Fatalf("CreateToken while running: %v", err)
@@ -85,6 +86,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 }
 
 func TestOrphanedDocumentsAreSwept(t *testing.T) {
+	embeddedOnly(t, "ages a file in the documents directory")
 	dir := t.TempDir()
 	initTenant(t, dir, "ACME")
 	r := startRelay(t, dir)

@@ -45,21 +45,23 @@ type periodicJob struct {
 // runRetention runs the periodic jobs now and then every sweepInterval
 // until ctx is done, each only when this replica claims it.
 func (s *Server) runRetention(ctx context.Context) {
-	s.runPeriodic(ctx, time.Now())
+	jobs := s.periodic()
+	s.runPeriodic(ctx, time.Now(), jobs)
 	t := time.NewTicker(s.sweepInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			s.runPeriodic(ctx, now)
+		case at := <-t.C:
+			s.runPeriodic(ctx, at, jobs)
 		}
 	}
 }
 
-func (s *Server) runPeriodic(ctx context.Context, now time.Time) {
-	for _, j := range s.periodic() {
+// runPeriodic runs the jobs this replica claims at now.
+func (s *Server) runPeriodic(ctx context.Context, now time.Time, jobs []periodicJob) {
+	for _, j := range jobs {
 		// A claim a little short of the interval: replicas tick out of
 		// phase, and a tick a hair early must not skip a whole interval.
 		ok, err := s.store.ClaimRun(ctx, j.name, j.every-j.every/10, now)

@@ -27,9 +27,8 @@ const (
 	idleTimeout       = 2 * time.Minute
 	maxHeaderBytes    = 64 << 10
 
-	dbFile       = "relay.db"
-	documentsDir = "documents"
-	certName     = "relay" // relay.crt, relay.key in the data dir
+	dbFile   = "relay.db" // the embedded store; its documents/ beside it
+	certName = "relay"    // relay.crt, relay.key in the data dir
 )
 
 // Server is a relay: the HTTPS listener for the console, the JSON API and
@@ -154,7 +153,7 @@ func (s *Server) wire() {
 	s.registerByCo = newKeyedLimiter(s.store, s.log, "register-company", registerPerCompanyEvery, registerPerCompanyBurst)
 	s.logins = newKeyedLimiter(s.store, s.log, "login", loginEvery, loginBurst)
 	s.unlocks = newKeyedLimiter(s.store, s.log, "portal-unlock", unlockEvery, unlockBurst)
-	s.hub = newHub(s.store, s.agents, s.keys.replicas, s.log)
+	s.hub = newHub(s.store, s.agents, s.keys.replicas, s.log, s.metrics)
 	s.hub.onConfig = s.pushLocal
 	s.hub.onUpdate = s.announceLocal
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -129,7 +130,8 @@ func (d *DB) UpdateUser(ctx context.Context, companyID, id string, fn func(*stor
 		if _, err := tx.Exec(ctx, `DELETE FROM user_cards WHERE company_id = $1 AND user_id = $2`, companyID, id); err != nil {
 			return err
 		}
-		return addCards(ctx, tx, companyID, id, u.Cards)
+		// A card listed twice is the user's own, as in store/bolt.
+		return addCards(ctx, tx, companyID, id, slices.Compact(slices.Sorted(slices.Values(u.Cards))))
 	})
 	return u, mapErr(err, nil)
 }
