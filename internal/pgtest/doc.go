@@ -5,6 +5,9 @@
 // binary started on first use, and NewDatabase, a fresh empty database on
 // it per test; TestMain calls Main so the cluster stops when the tests end.
 //
+// Kill and Restart crash and restart a Server on the same port and data,
+// for tests of what survives a PostgreSQL restart.
+//
 // Decisions:
 //   - The binaries are Debian's (package postgresql): the newest
 //     /usr/lib/postgresql/*/bin, or the directory in env PGTEST_BIN.
