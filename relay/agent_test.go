@@ -99,7 +99,7 @@ func TestAgentJourney(t *testing.T) {
 		if st := a.upload(t, jobID, ann.ID, "Quarterly report.pdf", document(1, 1000)); st != http.StatusOK {
 			t.Fatalf("re-upload: %d, want 200", st)
 		}
-		if docs, _ := os.ReadDir(filepath.Join(dir, documentsDir)); len(docs) != 1 {
+		if docs := storedDocuments(t, r); len(docs) != 1 {
 			t.Fatalf("%d files in the document store, want 1", len(docs))
 		}
 	})
@@ -127,7 +127,7 @@ func TestAgentJourney(t *testing.T) {
 		a.call(t, "POST", "/agent/v1/jobs/"+jobID+"/state", map[string]string{"state": "printed"}, http.StatusNoContent, nil)
 		a.call(t, "POST", "/agent/v1/jobs/"+jobID+"/state", map[string]string{"state": "failed"}, http.StatusConflict, nil)
 		a.call(t, "GET", "/agent/v1/jobs/"+jobID+"/document", nil, http.StatusGone, nil)
-		if docs, _ := os.ReadDir(filepath.Join(dir, documentsDir)); len(docs) != 0 {
+		if docs := storedDocuments(t, r); len(docs) != 0 {
 			t.Fatalf("%d files left in the document store", len(docs))
 		}
 		var jobs []jobResponse
@@ -154,13 +154,14 @@ func TestAgentJourney(t *testing.T) {
 				}
 			})
 		}
-		if docs, _ := os.ReadDir(filepath.Join(dir, documentsDir)); len(docs) != 0 {
+		if docs := storedDocuments(t, r); len(docs) != 0 {
 			t.Fatalf("refused uploads left %d files", len(docs))
 		}
 	})
 }
 
 func TestStoredDocumentIsEncrypted(t *testing.T) {
+	embeddedOnly(t, "reads the documents directory (package store/postgres checks its own chunks are sealed)")
 	dir := t.TempDir()
 	acme := initTenant(t, dir, "ACME")
 	r := startRelay(t, dir)

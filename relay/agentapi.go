@@ -74,7 +74,7 @@ func (s *Server) agentAuth(w http.ResponseWriter, r *http.Request, a store.Agent
 	// Keyed by company and user, not address: every request comes from
 	// the agent's one tunnel.
 	key := "agent\x00" + a.CompanyID + "\x00" + strings.ToLower(strings.TrimSpace(req.Username))
-	if !s.logins.ok(key) {
+	if !s.logins.ok(r.Context(), key) {
 		s.auditAgentLogin(r.Context(), a, req.Username, "", errRateLimited)
 		return tooMany(w)
 	}
@@ -87,7 +87,7 @@ func (s *Server) agentAuth(w http.ResponseWriter, r *http.Request, a store.Agent
 	u, err := s.companyLogin(r.Context(), company, req.Username, req.Password)
 	s.auditAgentLogin(r.Context(), a, req.Username, u.ID, err)
 	if errors.Is(err, errUnauthorized) {
-		s.logins.allow(key)
+		s.logins.allow(r.Context(), key)
 	}
 	if err != nil {
 		return err
@@ -306,7 +306,7 @@ func (s *Server) agentGetDocument(w http.ResponseWriter, r *http.Request, a stor
 	if err != nil {
 		return err
 	}
-	doc, err := s.openDocument(j)
+	doc, err := s.openDocument(r.Context(), j)
 	if err != nil {
 		return err
 	}

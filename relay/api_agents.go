@@ -66,9 +66,11 @@ type agentResponse struct {
 	UpdatesEnabled bool `json:"updates_enabled"`
 }
 
-func toAgentResponse(s *Server, a store.Agent) agentResponse {
+// toAgentResponse shows a; connected is the company's connected agents
+// (hub.connected).
+func toAgentResponse(a store.Agent, connected map[string]bool) agentResponse {
 	return agentResponse{ID: a.ID, Name: a.Name, Version: a.Version, Registered: a.Registered,
-		LastSeen: a.LastSeen, Connected: s.agents.connected(a.ID), UpdatesEnabled: !a.UpdatesOff}
+		LastSeen: a.LastSeen, Connected: connected[a.ID], UpdatesEnabled: !a.UpdatesOff}
 }
 
 // patchAgent is PATCH /api/v1/agents/{id}: {"updates_enabled": false}.
@@ -92,7 +94,7 @@ func (s *Server) patchAgent(w http.ResponseWriter, r *http.Request, companyID st
 	if !a.UpdatesOff {
 		s.announceUpdates(companyID, a.ID)
 	}
-	writeJSON(w, http.StatusOK, toAgentResponse(s, a))
+	writeJSON(w, http.StatusOK, toAgentResponse(a, s.hub.connected(r.Context(), companyID)))
 	return nil
 }
 
@@ -101,9 +103,10 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, companyID st
 	if err != nil {
 		return err
 	}
+	connected := s.hub.connected(r.Context(), companyID)
 	out := make([]agentResponse, 0, len(agents))
 	for _, a := range agents {
-		out = append(out, toAgentResponse(s, a))
+		out = append(out, toAgentResponse(a, connected))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -140,7 +143,7 @@ func (s *Server) registerAgent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
-	if !s.registerByIP.allow(clientIP(r)) {
+	if !s.registerByIP.allow(r.Context(), clientIP(r)) {
 		return tooMany(w)
 	}
 	var req registerRequest
@@ -163,7 +166,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if len(version) > maxVersionLen {
 		return badRequest("version must be at most %d characters", maxVersionLen)
 	}
-	if !s.registerByCo.ok(code) {
+	if !s.registerByCo.ok(r.Context(), code) {
 		s.auditLoginByCode(r.Context(), code, store.ChannelAPI, req.Email, "", clientIP(r), errRateLimited)
 		return tooMany(w)
 	}
@@ -174,7 +177,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	admin, err := s.registerWithCredentials(r.Context(), code, req, a)
 	s.auditLoginByCode(r.Context(), code, store.ChannelAPI, req.Email, admin.ID, clientIP(r), err)
 	if errors.Is(err, errUnauthorized) {
-		s.registerByCo.allow(code) // failures count against the company
+		s.registerByCo.allow(r.Context(), code) // failures count against the company
 	}
 	if err != nil {
 		return err

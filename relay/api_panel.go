@@ -1,10 +1,8 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 )
 
@@ -20,20 +18,17 @@ func (s *Server) panelLogout(w http.ResponseWriter, r *http.Request, companyID s
 	body, _ := json.Marshal(map[string]string{"printer_id": p.ID})
 	ctx, cancel := context.WithTimeout(r.Context(), unlockTimeout)
 	defer cancel()
-	for _, a := range s.agents.company(companyID) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://peer/relay/v1/panel/logout", bytes.NewReader(body))
+	agents, err := s.hub.tunnels(ctx, companyID)
+	if err != nil {
+		return err
+	}
+	for _, a := range agents {
+		resp, err := s.hub.call(ctx, companyID, a.AgentID, agentRequest{Method: http.MethodPost, Path: "/relay/v1/panel/logout", Body: body})
 		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := a.sess.Client().Do(req)
-		if err != nil {
-			s.log.Warn("panel logout: agent could not answer", "agent", a.agent.ID, "err", err)
+			s.log.Warn("panel logout: agent could not answer", "agent", a.AgentID, "err", err)
 			continue
 		}
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		resp.Body.Close()
-		switch resp.StatusCode {
+		switch resp.Status {
 		case http.StatusNotFound:
 			continue
 		case http.StatusNoContent:
@@ -43,7 +38,7 @@ func (s *Server) panelLogout(w http.ResponseWriter, r *http.Request, companyID s
 		case http.StatusBadGateway:
 			return errorf(http.StatusBadGateway, "the session ended at the agent, but the printer did not take the logout")
 		default:
-			return errorf(http.StatusBadGateway, "the agent answered %s", resp.Status)
+			return errorf(http.StatusBadGateway, "the agent answered %d", resp.Status)
 		}
 	}
 	return errorf(http.StatusServiceUnavailable, "no connected agent serves this printer")

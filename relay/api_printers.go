@@ -2,7 +2,6 @@ package relay
 
 import (
 	"context"
-	"io"
 	"net/http"
 
 	"github.com/edgeprint/edgeprint/relay/store"
@@ -68,13 +67,7 @@ func (s *Server) patchPrinter(w http.ResponseWriter, r *http.Request, companyID 
 // POST /api/v1/agents/{id}/discover.
 func (s *Server) discoverNow(w http.ResponseWriter, r *http.Request, companyID string) error {
 	id := r.PathValue("id")
-	var conn *agentConn
-	for _, c := range s.agents.company(companyID) {
-		if c.agent.ID == id {
-			conn = c
-		}
-	}
-	if conn == nil {
+	if !s.hub.connected(r.Context(), companyID)[id] {
 		ag, err := s.store.Agent(r.Context(), id)
 		if err != nil {
 			return err
@@ -86,18 +79,12 @@ func (s *Server) discoverNow(w http.ResponseWriter, r *http.Request, companyID s
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), pushTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://peer/relay/v1/discover", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := conn.sess.Client().Do(req)
+	resp, err := s.hub.call(ctx, companyID, id, agentRequest{Method: http.MethodPost, Path: "/relay/v1/discover"})
 	if err != nil {
 		return errorf(http.StatusBadGateway, "agent: %v", err)
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return errorf(http.StatusConflict, "agent answered %s", resp.Status)
+	if resp.Status/100 != 2 {
+		return errorf(http.StatusConflict, "agent answered %d", resp.Status)
 	}
 	s.log.Info("sweep requested", "company", companyID, "agent", id)
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "sweep started"})

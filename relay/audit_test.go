@@ -15,8 +15,9 @@ import (
 // year and a day: a login is kept for a year and gone after it, while
 // later events stay.
 func TestAuditPurge(t *testing.T) {
+	dir, db := coreStore(t)
 	synctest.Test(t, func(t *testing.T) {
-		s := newCore(t)
+		s := newCoreOn(t, dir, db)
 		s.sweepInterval = 6 * time.Hour
 		ctx := t.Context()
 		if err := s.store.CreateCompany(ctx, store.Company{ID: "c1", Code: "ACME", Name: "Acme", Retention: store.RetentionImmediate}); err != nil {
@@ -92,19 +93,24 @@ func TestAuditBoundsActor(t *testing.T) {
 // TestSessionIdle: a session used within 20 minutes lives on; one left
 // alone for longer is gone (fake clock).
 func TestSessionIdle(t *testing.T) {
+	dir, db := coreStore(t)
 	synctest.Test(t, func(t *testing.T) {
-		st := newSessionStore()
-		id, _ := st.create("c1", "u1", false)
+		ctx := t.Context()
+		st := newCoreOn(t, dir, db).sessions
+		id, err := st.create(ctx, "c1", "u1", false)
+		if err != nil {
+			t.Fatal(err)
+		}
 		time.Sleep(sessionIdle - time.Second)
-		if _, ok := st.get(id); !ok {
+		if _, ok := st.get(ctx, id); !ok {
 			t.Fatal("session ended before 20 idle minutes")
 		}
 		time.Sleep(sessionIdle - time.Second) // renewed by the get above
-		if _, ok := st.get(id); !ok {
+		if _, ok := st.get(ctx, id); !ok {
 			t.Fatal("a used session ended")
 		}
 		time.Sleep(sessionIdle + time.Second)
-		if _, ok := st.get(id); ok {
+		if _, ok := st.get(ctx, id); ok {
 			t.Fatal("session outlived 20 idle minutes")
 		}
 	})

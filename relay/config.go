@@ -33,6 +33,10 @@ type Config struct {
 	// AdminListen serves /healthz and /metrics, meant for loopback
 	// (DefaultAdminListen); "" or AdminOff disables it.
 	AdminListen string
+	// Database is the PostgreSQL URL of the store replicas share; empty
+	// means the one the data dir's "database" file names, and without
+	// that file the embedded store in the data dir.
+	Database string
 }
 
 // Validate reports every problem of c at once.
@@ -50,6 +54,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.AdminListen); err != nil {
 			errs = append(errs, fmt.Errorf("admin listen address %q: %w", c.AdminListen, err))
 		}
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		errs = append(errs, errors.New("database must be a postgres:// URL"))
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		errs = append(errs, errors.New("set both the certificate and the key file, or neither"))

@@ -80,7 +80,7 @@ func (s *Server) session(r *http.Request) (string, consoleSession, bool) {
 	if err != nil {
 		return "", consoleSession{}, false
 	}
-	sess, ok := s.sessions.get(c.Value)
+	sess, ok := s.sessions.get(r.Context(), c.Value)
 	return c.Value, sess, ok
 }
 
@@ -115,7 +115,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := clientIP(r) + "\x00" + strings.ToUpper(v.Company) + "\x00" + strings.ToLower(v.Email)
-	if !s.logins.ok(key) {
+	if !s.logins.ok(r.Context(), key) {
 		s.auditLoginByCode(r.Context(), v.Company, store.ChannelConsole, v.Email, "", clientIP(r), errRateLimited)
 		v.Error = "Too many attempts. Wait a minute and try again."
 		s.renderLogin(w, http.StatusTooManyRequests, v)
@@ -126,7 +126,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.auditLoginByCode(r.Context(), v.Company, store.ChannelConsole, v.Email, u.ID, clientIP(r), err)
 	}
 	if errors.Is(err, errUnauthorized) {
-		s.logins.allow(key)
+		s.logins.allow(r.Context(), key)
 		s.log.Info("console login refused", "remote", clientIP(r), "company", v.Company)
 		v.Error = "Wrong company, email or password."
 		s.renderLogin(w, http.StatusUnauthorized, v)
@@ -141,7 +141,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	id, _ := s.sessions.create(u.CompanyID, u.ID, u.Admin)
+	id, err := s.sessions.create(r.Context(), u.CompanyID, u.ID, u.Admin)
+	if err != nil {
+		s.log.Error("console login: store session", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	setCookie(w, sessionCookie, id, 0)
 	setCookie(w, csrfCookie, "", -1)
 	s.log.Info("console login", "company", u.CompanyID, "user", u.ID, "remote", clientIP(r))
@@ -167,7 +172,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "invalid form token", http.StatusForbidden)
 			return
 		}
-		s.sessions.delete(id)
+		s.sessions.delete(r.Context(), id)
 		s.audit(r.Context(), store.AuditEvent{CompanyID: sess.companyID, Kind: store.EventLogout, Channel: store.ChannelConsole,
 			UserID: sess.userID, Remote: clientIP(r), Outcome: store.OutcomeOK})
 	}
@@ -220,9 +225,10 @@ func (s *Server) homeView(r *http.Request, sess consoleSession) (homeView, error
 	if err != nil {
 		return v, err
 	}
+	connected := s.hub.connected(ctx, sess.companyID)
 	for _, a := range agents {
 		v.Agents = append(v.Agents, agentResponse{ID: a.ID, Name: a.Name, Version: a.Version,
-			Registered: a.Registered, LastSeen: a.LastSeen, Connected: s.agents.connected(a.ID)})
+			Registered: a.Registered, LastSeen: a.LastSeen, Connected: connected[a.ID]})
 	}
 	f := store.JobFilter{}
 	if !sess.admin {

@@ -107,7 +107,7 @@ func (s *Server) claimJSON(w http.ResponseWriter, r *http.Request) {
 // claimFor runs a claim for the session's own user, rate limited per user.
 func (s *Server) claimFor(r *http.Request, sess consoleSession, readerID string) (string, int, error) {
 	key := "claim\x00" + sess.companyID + "\x00" + sess.userID
-	if !s.logins.ok(key) {
+	if !s.logins.ok(r.Context(), key) {
 		return "", http.StatusTooManyRequests, errorf(http.StatusTooManyRequests, "too many attempts: wait a minute")
 	}
 	if readerID == "" {
@@ -115,7 +115,7 @@ func (s *Server) claimFor(r *http.Request, sess consoleSession, readerID string)
 	}
 	masked, err := s.claimCard(r.Context(), sess.companyID, sess.userID, readerID, time.Now().UTC())
 	if err != nil {
-		s.logins.allow(key)
+		s.logins.allow(r.Context(), key)
 		var he *httpError
 		if errors.As(err, &he) {
 			return "", he.status, err

@@ -59,8 +59,9 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, c *consol
 		return err
 	}
 	d.Agents = len(agents)
+	connected := s.hub.connected(ctx, id)
 	for _, a := range agents {
-		if s.agents.connected(a.ID) {
+		if connected[a.ID] {
 			d.AgentsOnline++
 		}
 	}

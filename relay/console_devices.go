@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -13,7 +14,7 @@ type printersData struct {
 }
 
 func (s *Server) printersPage(w http.ResponseWriter, r *http.Request, c *consoleCtx) error {
-	cards, err := s.printerCards(r, c.company.ID, s.anyAgentOnline(c.company.ID))
+	cards, err := s.printerCards(r, c.company.ID, s.anyAgentOnline(r.Context(), c.company.ID))
 	if err != nil {
 		return err
 	}
@@ -24,8 +25,8 @@ func (s *Server) printersPage(w http.ResponseWriter, r *http.Request, c *console
 	return s.show(w, c, "admin_printers.html", "printers", printersData{Printers: cards, Sites: sites})
 }
 
-func (s *Server) anyAgentOnline(companyID string) bool {
-	return len(s.agents.company(companyID)) > 0
+func (s *Server) anyAgentOnline(ctx context.Context, companyID string) bool {
+	return len(s.hub.connected(ctx, companyID)) > 0
 }
 
 // printerForm renames a printer, assigns its site and enables or
@@ -129,9 +130,10 @@ func (s *Server) agentsPage(w http.ResponseWriter, r *http.Request, c *consoleCt
 		return err
 	}
 	d, _ := c.pageData.(agentsData)
+	connected := s.hub.connected(r.Context(), c.company.ID)
 	for _, a := range agents {
 		d.Agents = append(d.Agents, agentResponse{ID: a.ID, Name: a.Name, Version: a.Version,
-			Registered: a.Registered, LastSeen: a.LastSeen, Connected: s.agents.connected(a.ID)})
+			Registered: a.Registered, LastSeen: a.LastSeen, Connected: connected[a.ID]})
 	}
 	return s.show(w, c, "admin_agents.html", "agents", d)
 }

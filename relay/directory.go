@@ -1,12 +1,10 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -65,7 +63,10 @@ func (s *Server) directoryLogin(ctx context.Context, c store.Company, username, 
 	if domain == "" {
 		domain = c.DefaultDomain
 	}
-	agents := s.agents.forDomain(c.ID, domain)
+	agents, err := s.agentsForDomain(ctx, c.ID, domain)
+	if err != nil {
+		return ldapauth.Identity{}, err
+	}
 	if len(agents) == 0 {
 		s.log.Warn("directory login: no connected agent serves the domain", "company", c.ID, "domain", domain)
 		return ldapauth.Identity{}, errDirectoryUnavailable
@@ -81,11 +82,11 @@ func (s *Server) directoryLogin(ctx context.Context, c store.Company, username, 
 		return ldapauth.Identity{}, err
 	}
 	for _, a := range agents {
-		id, err := askAgent(ctx, a, body)
+		id, err := s.askAgent(ctx, a, body)
 		if err == nil || errors.Is(err, errUnauthorized) {
 			return id, err
 		}
-		s.log.Warn("directory login: agent could not answer", "company", c.ID, "agent", a.agent.ID, "domain", domain, "err", err)
+		s.log.Warn("directory login: agent could not answer", "company", c.ID, "agent", a.AgentID, "domain", domain, "err", err)
 		if ctx.Err() != nil {
 			break
 		}
@@ -93,33 +94,24 @@ func (s *Server) directoryLogin(ctx context.Context, c store.Company, username, 
 	return ldapauth.Identity{}, errDirectoryUnavailable
 }
 
-// askAgent is POST /relay/v1/ldap/authenticate to one agent.
-func askAgent(ctx context.Context, a *agentConn, body []byte) (ldapauth.Identity, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://peer/relay/v1/ldap/authenticate", bytes.NewReader(body))
+// askAgent is POST /relay/v1/ldap/authenticate to one agent. The body
+// holds the password: between replicas it travels sealed (hub_seal.go).
+func (s *Server) askAgent(ctx context.Context, a store.Tunnel, body []byte) (ldapauth.Identity, error) {
+	resp, err := s.hub.call(ctx, a.CompanyID, a.AgentID, agentRequest{Method: http.MethodPost, Path: "/relay/v1/ldap/authenticate", Body: body})
 	if err != nil {
 		return ldapauth.Identity{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.sess.Client().Do(req)
-	if err != nil {
-		return ldapauth.Identity{}, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return ldapauth.Identity{}, err
-	}
-	switch resp.StatusCode {
+	switch resp.Status {
 	case http.StatusOK:
 		var id ldapauth.Identity
-		if err := json.Unmarshal(data, &id); err != nil || id.DN == "" {
+		if err := json.Unmarshal(resp.Body, &id); err != nil || id.DN == "" {
 			return ldapauth.Identity{}, fmt.Errorf("agent answered an unusable identity")
 		}
 		return id, nil
 	case http.StatusUnauthorized:
 		return ldapauth.Identity{}, errUnauthorized
 	}
-	return ldapauth.Identity{}, fmt.Errorf("agent answered %s", resp.Status)
+	return ldapauth.Identity{}, fmt.Errorf("agent answered %d", resp.Status)
 }
 
 // directoryUser finds or creates the relay's record of a directory user,
@@ -197,17 +189,22 @@ func (s *Server) cardFree(ctx context.Context, companyID, card, id string) bool 
 	return false
 }
 
-// forDomain lists the connected agents of companyID that serve domain;
-// with no domain, every agent that serves any.
-func (g *registry) forDomain(companyID, domain string) []*agentConn {
-	var out []*agentConn
-	for _, c := range g.company(companyID) {
-		if len(c.domains) > 0 && (domain == "" || slices.ContainsFunc(c.domains, func(d string) bool { return strings.EqualFold(d, domain) })) {
-			out = append(out, c)
+// agentsForDomain lists the connected agents of companyID (on any
+// replica) that serve domain; with no domain, every agent that serves
+// any. They come by agent id.
+func (s *Server) agentsForDomain(ctx context.Context, companyID, domain string) ([]store.Tunnel, error) {
+	ts, err := s.hub.tunnels(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Tunnel
+	for _, t := range ts {
+		if len(t.Domains) > 0 && (domain == "" || slices.ContainsFunc(t.Domains, func(d string) bool { return strings.EqualFold(d, domain) })) {
+			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b *agentConn) int { return strings.Compare(a.agent.ID, b.agent.ID) })
-	return out
+	slices.SortFunc(out, func(a, b store.Tunnel) int { return strings.Compare(a.AgentID, b.AgentID) })
+	return out, nil
 }
 
 // parseDomains reads the domains header of a tunnel handshake.

@@ -5,7 +5,13 @@
 //
 // New opens a data dir and binds the listeners; Serve runs until its context
 // ends. Init and CreateToken are operator functions that open the same data
-// dir directly, so they refuse to run while a relay has it open.
+// dir directly, so on the embedded store they refuse to run while a relay
+// has it open.
+//
+// Several relays may run as replicas of one PostgreSQL store (the data
+// dir's "database" file names it; README.md, "Several replicas"): each
+// has its own data dir holding the same master key, certificate and
+// database file, behind a TCP load balancer that passes TLS through.
 //
 // Decisions the design leaves open, taken here:
 //
@@ -21,8 +27,10 @@
 //     a stored job reads and discards the body and answers 200.
 //   - Document keys are wrapped with AES-256-GCM under the master key, with
 //     the company and job id as additional data. Deleting a document
-//     deletes the wrapped key in the store first, then the file; a file left
-//     behind is unreadable and removed by the orphan sweep at start-up.
+//     deletes the wrapped key in the store first, then the document; one left
+//     behind is unreadable and removed by the orphan sweep (at start-up and
+//     hourly), which only takes documents older than six hours: another
+//     replica may be between storing a document and naming it in a job.
 //   - Retention counts from when the relay stored the document. "immediate"
 //     deletes it when the job is printed; "1d" and "7d" delete it that long
 //     after it was stored, printed or not. No document, printed or not, is
@@ -43,8 +51,9 @@
 //   - Activation codes are 12 characters of an alphabet without 0/O/1/I/L,
 //     shown as XXXX-XXXX-XXXX; dashes, spaces and letter case do not matter
 //     when typed. Their lifetime is 1 to 168 hours (default 24).
-//   - Console sessions live in memory (a restart signs users out), are
-//     renewed at every login and end after 20 idle minutes. The login form's
+//   - Console sessions live in the store under the SHA-256 of the cookie (a
+//     restart signs nobody out, every replica knows them), are renewed at
+//     every login and end after 20 idle minutes. The login form's
 //     CSRF token is a double-submit cookie; signed-in forms carry the
 //     session's token. Any user of the company may sign in: admins see every
 //     job, users their own.
@@ -52,6 +61,19 @@
 //     characters stripped), never a password; logins naming an unknown
 //     company have no company log and go to the relay's log only. Events
 //     live one year (store.AuditRetention), purged by the retention sweep.
+//   - Periodic work (retention, audit purge, unknown cards, session and
+//     rate-limit prune, orphans) runs where store.ClaimRun says, so once per
+//     interval across replicas; the claim is a tenth short of the interval,
+//     since replicas tick out of phase.
+//   - Rate limits are token buckets in the store, shared by replicas; a
+//     store error refuses the attempt (a limit must not fail open).
+//   - Agents are reached through the hub (hub.go): the local tunnel when
+//     the agent is here, else a sealed call to the replica that has it
+//     (Tunnels, Send), answered the same way; the caller waits on an
+//     in-memory waiter until its context ends, never polling. Bodies
+//     between replicas are bounded (256 KiB). Listing connected agents
+//     (console, API, release choice, directory domains) reads Tunnels, so
+//     every replica sees every agent.
 //   - Admin console pages answer 404 to a signed-in user who is not an
 //     admin; portal actions on another user's job answer 404 too. Forms
 //     answer by showing their page again with a notice or an error (no

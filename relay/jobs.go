@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/relay/store"
 )
 
@@ -21,7 +20,7 @@ const maxDocumentSize = 2 << 30
 // created false: uploads are idempotent and the first copy wins.
 func (s *Server) storeJob(ctx context.Context, j store.Job, body io.Reader) (_ store.Job, created bool, err error) {
 	docID := newID()
-	key, size, err := s.docs.Write(docID, body)
+	key, size, err := s.store.WriteDocument(ctx, docID, body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -31,7 +30,7 @@ func (s *Server) storeJob(ctx context.Context, j store.Job, body io.Reader) (_ s
 	}
 	defer func() {
 		if !created {
-			_ = s.docs.Remove(docID)
+			s.removeDocument(ctx, docID, "duplicate")
 		}
 	}()
 	defer clear(key)
@@ -57,7 +56,7 @@ func (s *Server) storeJob(ctx context.Context, j store.Job, body io.Reader) (_ s
 
 // openDocument returns the plaintext of j's document. errGone means the
 // retention policy (or printing) has deleted it.
-func (s *Server) openDocument(j store.Job) (io.ReadCloser, error) {
+func (s *Server) openDocument(ctx context.Context, j store.Job) (io.ReadCloser, error) {
 	if !j.HasDocument() {
 		return nil, errGone
 	}
@@ -66,8 +65,8 @@ func (s *Server) openDocument(j store.Job) (io.ReadCloser, error) {
 		return nil, err
 	}
 	defer clear(key)
-	rc, err := s.docs.Open(j.DocID, key)
-	if errors.Is(err, docstore.ErrNotFound) {
+	rc, err := s.store.OpenDocument(ctx, j.DocID, key)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, errGone
 	}
 	return rc, err
@@ -113,14 +112,14 @@ func (s *Server) setJobState(ctx context.Context, companyID, jobID string, state
 		s.metrics.jobsPrinted.Inc()
 	}
 	if dropped != "" {
-		s.removeDocument(dropped, "printed")
+		s.removeDocument(ctx, dropped, "printed")
 	}
 	return nil
 }
 
 // dropDocument deletes j's document under the retention policy. The key
-// goes first, in the store: from then on the file is unreadable, and a
-// file left behind by a failed remove is swept as an orphan at start-up.
+// goes first, in the job record: from then on the document is unreadable,
+// and one left behind by a failed remove is swept as an orphan.
 func (s *Server) dropDocument(ctx context.Context, j store.Job) error {
 	var docID string
 	_, err := s.store.UpdateJob(ctx, j.CompanyID, j.ID, func(j *store.Job) error {
@@ -135,14 +134,18 @@ func (s *Server) dropDocument(ctx context.Context, j store.Job) error {
 		return fmt.Errorf("drop document of job %s: %w", j.ID, err)
 	}
 	if docID != "" {
-		s.removeDocument(docID, "retention")
+		s.removeDocument(ctx, docID, "retention")
 	}
 	return nil
 }
 
-func (s *Server) removeDocument(docID, reason string) {
-	if err := s.docs.Remove(docID); err != nil {
-		// The key is gone already; the file is noise until the orphan sweep.
+// removeDocument deletes a document whose key is gone. It runs to the end
+// even when the request that asked is cancelled.
+func (s *Server) removeDocument(ctx context.Context, docID, reason string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pushTimeout)
+	defer cancel()
+	if err := s.store.RemoveDocument(ctx, docID); err != nil {
+		// The key is gone already; the document is noise until the orphan sweep.
 		s.log.Warn("remove document", "doc", docID, "err", err)
 		return
 	}

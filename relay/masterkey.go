@@ -26,6 +26,10 @@ const (
 // another job record does not open.
 type keyWrapper struct {
 	aead cipher.AEAD
+	// replicas seals messages between replicas (hub_seal.go) with a key
+	// derived from the master key: every replica has the master key, the
+	// database between them does not.
+	replicas cipher.AEAD
 }
 
 // loadMasterKey reads DataDir/master.key, creating it (32 random bytes,
@@ -59,7 +63,11 @@ func loadMasterKey(dataDir string, log *slog.Logger) (*keyWrapper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay: master key: %w", err)
 	}
-	return &keyWrapper{aead: aead}, nil
+	replicas, err := replicaAEAD(key)
+	if err != nil {
+		return nil, fmt.Errorf("relay: master key: %w", err)
+	}
+	return &keyWrapper{aead: aead, replicas: replicas}, nil
 }
 
 // writeNew writes data to a new file (never over an existing one) with

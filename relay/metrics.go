@@ -22,6 +22,8 @@ type metrics struct {
 	documentBytes    *prometheus.CounterVec
 	documentsDeleted *prometheus.CounterVec
 	configPushes     *prometheus.CounterVec
+	replicaCalls     *prometheus.CounterVec
+	replicaDropped   prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -57,12 +59,21 @@ func newMetrics() *metrics {
 			Name: "edgeprint_relay_config_pushes_total",
 			Help: "Configuration pushes to agents, by result (ok, error).",
 		}, []string{"result"}),
+		replicaCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "edgeprint_relay_replica_calls_total",
+			Help: "Calls to agents made through another replica, by result (ok, error, timeout).",
+		}, []string{"result"}),
+		replicaDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "edgeprint_relay_replica_messages_dropped_total",
+			Help: "Messages from replicas that did not open (another master key) or came twice or too late.",
+		}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.agentsConnected, m.requests, m.jobsStored, m.jobsPrinted,
 		m.documentBytes, m.documentsDeleted, m.configPushes,
+		m.replicaCalls, m.replicaDropped,
 	)
 	for _, d := range []string{"in", "out"} {
 		m.documentBytes.WithLabelValues(d)
@@ -72,6 +83,9 @@ func newMetrics() *metrics {
 	}
 	for _, r := range []string{"ok", "error"} {
 		m.configPushes.WithLabelValues(r)
+	}
+	for _, r := range []string{"ok", "error", "timeout"} {
+		m.replicaCalls.WithLabelValues(r)
 	}
 	return m
 }

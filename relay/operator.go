@@ -20,6 +20,10 @@ type InitOptions struct {
 	CompanyName   string
 	AdminEmail    string
 	AdminPassword string // empty: generate one
+	// Database, when set, is a PostgreSQL URL: Init writes it to the data
+	// dir's "database" file first, so this relay and its replicas keep
+	// their store there.
+	Database string
 }
 
 // InitResult is what Init made. AdminPassword is the admin's password, the
@@ -46,6 +50,11 @@ func Init(ctx context.Context, dataDir string, o InitOptions) (InitResult, error
 	pw := o.AdminPassword
 	if pw == "" {
 		pw = newPassword()
+	}
+	if o.Database != "" {
+		if err := WriteDatabaseURL(dataDir, o.Database); err != nil {
+			return InitResult{}, err
+		}
 	}
 	db, err := openOperatorStore(dataDir)
 	if err != nil {

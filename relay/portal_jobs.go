@@ -1,13 +1,12 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/edgeprint/edgeprint/relay/store"
@@ -57,7 +56,7 @@ func (s *Server) deleteJob(ctx context.Context, companyID, ownerID, actorID, id 
 		return err
 	}
 	if docID != "" {
-		s.removeDocument(docID, "deleted")
+		s.removeDocument(ctx, docID, "deleted")
 	}
 	s.audit(ctx, store.AuditEvent{CompanyID: companyID, Kind: store.EventJob, UserID: actorID, Outcome: store.OutcomeOK,
 		Detail: cleanText(fmt.Sprintf("job %s (%s) deleted", j.ID, j.Name), 512)})
@@ -84,34 +83,32 @@ func (s *Server) releaseJob(ctx context.Context, companyID, ownerID, actorID, id
 	if err != nil {
 		return err
 	}
-	conn := s.agentFor(companyID, p, j)
-	if conn == nil {
+	tunnels, err := s.hub.tunnels(ctx, companyID)
+	if err != nil {
+		return err
+	}
+	agentID := agentFor(tunnels, p, j)
+	if agentID == "" {
 		return errorf(http.StatusServiceUnavailable, "no agent is online to reach %s", p.Name)
 	}
 	body, _ := json.Marshal(map[string]any{"job_id": j.ID, "printer_id": p.ID, "name": j.Name, "format": j.Format,
 		"user": identity{ID: owner.ID, Email: owner.Email, Name: owner.Name}})
 	ctx, cancel := context.WithTimeout(ctx, portalReleaseTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://peer/relay/v1/release", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := conn.sess.Client().Do(req)
+	resp, err := s.hub.call(ctx, companyID, agentID, agentRequest{Method: http.MethodPost, Path: "/relay/v1/release", Body: body})
 	if err != nil {
 		return errorf(http.StatusBadGateway, "the agent could not be asked: %v", err)
 	}
-	defer resp.Body.Close()
 	var answer struct {
 		Error string `json:"error"`
 	}
-	_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&answer)
+	_ = json.Unmarshal(resp.Body, &answer)
 	outcome := store.OutcomeOK
 	defer func() {
-		s.audit(ctx, store.AuditEvent{CompanyID: companyID, Kind: store.EventJob, UserID: actorID, AgentID: conn.agent.ID,
+		s.audit(ctx, store.AuditEvent{CompanyID: companyID, Kind: store.EventJob, UserID: actorID, AgentID: agentID,
 			Outcome: outcome, Detail: cleanText(fmt.Sprintf("job %s (%s) released to %s", j.ID, j.Name, p.Name), 512)})
 	}()
-	if resp.StatusCode != http.StatusOK {
+	if resp.Status != http.StatusOK {
 		outcome = "failed"
 		return errorf(http.StatusBadGateway, "the printer did not take the job: %s", cleanText(answer.Error, 200))
 	}
@@ -119,27 +116,23 @@ func (s *Server) releaseJob(ctx context.Context, companyID, ownerID, actorID, id
 	return s.setJobState(ctx, companyID, j.ID, store.JobPrinted, p.ID, "")
 }
 
-// agentFor picks the connected agent to release to p: the agent that
-// received the job when it is online, else any online agent of the company.
-// Printers discovered by an agent (issue 5) name it; prefer it then.
-func (s *Server) agentFor(companyID string, p store.Printer, j store.Job) *agentConn {
-	conns := s.agents.company(companyID)
-	if id := printerAgent(p); id != "" {
-		for _, c := range conns {
-			if c.agent.ID == id {
-				return c
-			}
-		}
+// agentFor picks the connected agent (of tunnels, on any replica) to
+// release to p: the agent that received the job when it is online, else
+// any online agent of the company. Printers discovered by an agent
+// (issue 5) name it; prefer it then. "" when none is online.
+func agentFor(tunnels []store.Tunnel, p store.Printer, j store.Job) string {
+	online := func(id string) bool {
+		return id != "" && slices.ContainsFunc(tunnels, func(t store.Tunnel) bool { return t.AgentID == id })
 	}
-	for _, c := range conns {
-		if c.agent.ID == j.AgentID {
-			return c
-		}
+	switch {
+	case online(printerAgent(p)):
+		return printerAgent(p)
+	case online(j.AgentID):
+		return j.AgentID
+	case len(tunnels) > 0:
+		return tunnels[0].AgentID
 	}
-	if len(conns) > 0 {
-		return conns[0]
-	}
-	return nil
+	return ""
 }
 
 // deleteJobAPI answers DELETE /api/v1/jobs/{id}.

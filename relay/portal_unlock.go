@@ -1,15 +1,12 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/edgeprint/edgeprint/relay/store"
@@ -25,18 +22,6 @@ const (
 	// csrfHeader carries the session's CSRF token on JSON calls.
 	csrfHeader = "X-CSRF-Token"
 )
-
-// portalUnlock is the per-user limiter of POST /portal/unlock; its zero
-// value is ready.
-type portalUnlock struct {
-	once    sync.Once
-	limiter *keyedLimiter
-}
-
-func (p *portalUnlock) allow(userID string) bool {
-	p.once.Do(func() { p.limiter = newKeyedLimiter(unlockEvery, unlockBurst) })
-	return p.limiter.allow(userID)
-}
 
 type unlockRequest struct {
 	PrinterID string `json:"printer_id"`
@@ -82,7 +67,7 @@ func (s *Server) portalUnlock(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusForbidden, "invalid form token")
 	}
 	log := s.log.With("audit", true, "interface", "portal", "method", "unlock", "company", sess.companyID, "user", sess.userID, "remote", clientIP(r))
-	if !s.unlocks.allow(sess.userID) {
+	if !s.unlocks.allow(r.Context(), sess.userID) {
 		log.Info("login attempt", "result", "rate-limited")
 		return errorf(http.StatusTooManyRequests, "too many attempts; wait a minute")
 	}
@@ -105,10 +90,14 @@ func (s *Server) portalUnlock(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), unlockTimeout)
 	defer cancel()
 	status := http.StatusServiceUnavailable
-	for _, a := range s.agents.company(sess.companyID) {
-		st, err := askAgentUnlock(ctx, a, body)
+	agents, err := s.hub.tunnels(ctx, sess.companyID)
+	if err != nil {
+		return err
+	}
+	for _, a := range agents {
+		st, err := s.askAgentUnlock(ctx, a, body)
 		if err != nil {
-			s.log.Warn("unlock: agent could not answer", "agent", a.agent.ID, "err", err)
+			s.log.Warn("unlock: agent could not answer", "agent", a.AgentID, "err", err)
 			continue
 		}
 		status = st
@@ -159,23 +148,16 @@ func (s *Server) unlockPrinter(ctx context.Context, companyID string, req unlock
 
 // askAgentUnlock is POST /relay/v1/unlock to one agent; it returns the
 // agent's status.
-func askAgentUnlock(ctx context.Context, a *agentConn, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://peer/relay/v1/unlock", bytes.NewReader(body))
+func (s *Server) askAgentUnlock(ctx context.Context, a store.Tunnel, body []byte) (int, error) {
+	resp, err := s.hub.call(ctx, a.CompanyID, a.AgentID, agentRequest{Method: http.MethodPost, Path: "/relay/v1/unlock", Body: body})
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.sess.Client().Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	switch resp.StatusCode {
+	switch resp.Status {
 	case http.StatusNoContent, http.StatusNotFound, http.StatusForbidden, http.StatusTooManyRequests, http.StatusConflict:
-		return resp.StatusCode, nil
+		return resp.Status, nil
 	}
-	return 0, fmt.Errorf("agent answered %s", resp.Status)
+	return 0, fmt.Errorf("agent answered %d", resp.Status)
 }
 
 // applyPanelPatch sets the company's panel settings (auto_release).

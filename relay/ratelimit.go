@@ -1,10 +1,11 @@
 package relay
 
 import (
-	"sync"
+	"context"
+	"log/slog"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/edgeprint/edgeprint/relay/store"
 )
 
 // Rate limits on credential checks. A key (client address, company, or
@@ -20,61 +21,42 @@ const (
 	// limiterIdle is how long an unused key is kept; by then its bucket
 	// is full again, so forgetting it changes nothing.
 	limiterIdle = time.Hour
-	// limiterSweepEvery bounds how often allow scans for idle keys.
-	limiterSweepEvery = time.Minute
 )
 
-// keyedLimiter is a token bucket per key.
+// keyedLimiter is a token bucket per key, kept in the store so that every
+// replica spends from the same buckets. A store error refuses the attempt:
+// a limit that fails open is no limit.
 type keyedLimiter struct {
+	store store.LimitStore
+	log   *slog.Logger
+	name  string // keeps one limiter's keys apart from another's
 	every time.Duration
 	burst int
-
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	lastSweep time.Time
 }
 
-type bucket struct {
-	lim  *rate.Limiter
-	used time.Time
-}
-
-func newKeyedLimiter(every time.Duration, burst int) *keyedLimiter {
-	return &keyedLimiter{every: every, burst: burst, buckets: map[string]*bucket{}}
+func newKeyedLimiter(st store.LimitStore, log *slog.Logger, name string, every time.Duration, burst int) *keyedLimiter {
+	return &keyedLimiter{store: st, log: log, name: name, every: every, burst: burst}
 }
 
 // allow spends one attempt of key and reports whether there was one.
-func (l *keyedLimiter) allow(key string) bool {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.bucket(key, now).lim.AllowN(now, 1)
+func (l *keyedLimiter) allow(ctx context.Context, key string) bool {
+	return l.limit(ctx, key, true)
 }
 
 // ok reports whether key has an attempt left, without spending it: logins
 // check ok first and spend (allow) only on failure, so people who type
 // their password right are never locked out by the limit.
-func (l *keyedLimiter) ok(key string) bool {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.bucket(key, now).lim.TokensAt(now) >= 1
+func (l *keyedLimiter) ok(ctx context.Context, key string) bool {
+	return l.limit(ctx, key, false)
 }
 
-func (l *keyedLimiter) bucket(key string, now time.Time) *bucket {
-	if now.Sub(l.lastSweep) > limiterSweepEvery {
-		for k, b := range l.buckets {
-			if now.Sub(b.used) > limiterIdle {
-				delete(l.buckets, k)
-			}
+func (l *keyedLimiter) limit(ctx context.Context, key string, spend bool) bool {
+	ok, err := l.store.Limit(ctx, l.name+"\x00"+key, l.every, l.burst, spend, time.Now().UTC())
+	if err != nil {
+		if ctx.Err() == nil {
+			l.log.Error("rate limit", "limit", l.name, "err", err)
 		}
-		l.lastSweep = now
+		return false
 	}
-	b := l.buckets[key]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst)}
-		l.buckets[key] = b
-	}
-	b.used = now
-	return b
+	return ok
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"github.com/edgeprint/edgeprint/relay/store"
 	"github.com/edgeprint/edgeprint/update"
@@ -200,29 +201,35 @@ func (s *Server) agentReleaseBinary(w http.ResponseWriter, r *http.Request, a st
 }
 
 // announceUpdates asks the connected agents of companyID (only agentID's,
-// when set) to check for a release now, after an admin turned updates on.
-// Best effort, like configuration pushes: an agent that misses it checks
-// at its next connect or tick.
+// when set), on every replica, to check for a release now, after an admin
+// turned updates on. Best effort, like configuration pushes: an agent
+// that misses it checks at its next connect or tick.
 func (s *Server) announceUpdates(companyID, agentID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+	defer cancel()
+	if err := s.hub.broadcast(ctx, hubMessage{Kind: kindUpdate, Company: companyID, Agent: agentID}); err != nil {
+		s.log.Warn("update not announced to the other replicas", "company", companyID, "err", err)
+		s.background.Go(func() { s.announceLocal(companyID, agentID) })
+	}
+}
+
+// announceLocal is announceUpdates for the agents on this replica; it
+// returns once every one answered or timed out.
+func (s *Server) announceLocal(companyID, agentID string) {
+	var wg sync.WaitGroup
 	for _, c := range s.agents.company(companyID) {
 		if agentID != "" && c.agent.ID != agentID {
 			continue
 		}
-		s.background.Go(func() {
+		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
 			defer cancel()
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://peer/relay/v1/update", nil)
-			if err != nil {
-				return
-			}
-			resp, err := c.sess.Client().Do(req)
-			if err != nil {
+			if _, err := callLocal(ctx, c, agentRequest{Method: http.MethodPost, Path: "/relay/v1/update"}); err != nil {
 				s.log.Info("update announcement not delivered", "agent", c.agent.ID, "err", err)
-				return
 			}
-			resp.Body.Close()
 		})
 	}
+	wg.Wait()
 }
 
 // versionHeader carries the agent's version on its tunnel handshake, so

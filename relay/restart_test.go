@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edgeprint/edgeprint/relay/store"
 )
@@ -31,6 +33,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	masterKey, _ := os.ReadFile(filepath.Join(dir, masterKeyFile))
 
 	t.Run("operator commands refuse a running relay", func(t *testing.T) {
+		embeddedOnly(t, "the bbolt file lock; PostgreSQL serves any number of processes")
 		_, err := CreateToken(t.Context(), dir, "ACME", "ci")
 		if !errors.Is(err, ErrDataDirInUse) || !strings.Contains(err.Error(), "stop the relay first") {
 			t.Fatalf("CreateToken while running: %v", err)
@@ -83,6 +86,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 }
 
 func TestOrphanedDocumentsAreSwept(t *testing.T) {
+	embeddedOnly(t, "ages a file in the documents directory")
 	dir := t.TempDir()
 	initTenant(t, dir, "ACME")
 	r := startRelay(t, dir)
@@ -90,12 +94,27 @@ func TestOrphanedDocumentsAreSwept(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A document whose job never reached the store (a crash in between).
-	if _, _, err := r.srv.docs.Write(newID(), strings.NewReader("orphan")); err != nil {
+	// One written long ago is swept; a fresh one may be another
+	// replica's upload in flight and stays.
+	db, err := openStore(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	startRelay(t, dir)
-	if ids, _ := r.srv.docs.IDs(); len(ids) != 0 {
-		t.Fatalf("orphans left: %v", ids)
+	old, fresh := newID(), newID()
+	for _, id := range []string{old, fresh} {
+		if _, _, err := db.WriteDocument(t.Context(), id, strings.NewReader("orphan")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	ageDocument(t, dir, old, orphanAge+time.Hour)
+	r = startRelay(t, dir)
+	ids, err := r.srv.store.DocumentIDs(t.Context(), farFuture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ids, []string{fresh}) {
+		t.Fatalf("documents left: %v, want only the fresh %s", ids, fresh)
 	}
 }
 

@@ -7,30 +7,89 @@ import (
 	"github.com/edgeprint/edgeprint/relay/store"
 )
 
-// retentionSweepInterval is how often the retention sweep runs; a document
-// outlives its policy by at most this much.
-const retentionSweepInterval = time.Minute
+const (
+	// retentionSweepInterval is how often the retention sweep runs; a
+	// document outlives its policy by at most this much.
+	retentionSweepInterval = time.Minute
+	// orphanSweepInterval is how often documents no job names are looked
+	// for, on top of the sweep at start-up.
+	orphanSweepInterval = time.Hour
+	// orphanAge is how old a document must be before the orphan sweep
+	// may take it for one: younger ones may be uploads another replica
+	// (or this one) is about to name in a job record.
+	orphanAge = 6 * time.Hour
+)
 
-// runRetention sweeps now and then every sweepInterval until ctx is done.
+// periodic is the housekeeping every replica offers to do; the store's
+// RunStore lets one replica do each job once per interval.
+func (s *Server) periodic() []periodicJob {
+	return []periodicJob{
+		{"retention", s.sweepInterval, s.sweep},
+		{"audit-purge", s.sweepInterval, s.purgeAudit},
+		{"unknown-cards", s.sweepInterval, s.pruneUnknownCards},
+		{"sessions-and-limits", s.sweepInterval, s.pruneSessionsAndLimits},
+		{"orphans", max(s.sweepInterval, orphanSweepInterval), func(ctx context.Context, now time.Time) {
+			if err := s.sweepOrphans(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Error("orphan sweep", "err", err)
+			}
+		}},
+	}
+}
+
+type periodicJob struct {
+	name  string
+	every time.Duration
+	run   func(ctx context.Context, now time.Time)
+}
+
+// runRetention runs the periodic jobs now and then every sweepInterval
+// until ctx is done, each only when this replica claims it.
 func (s *Server) runRetention(ctx context.Context) {
-	s.sweep(ctx, time.Now())
+	jobs := s.periodic()
+	s.runPeriodic(ctx, time.Now(), jobs)
 	t := time.NewTicker(s.sweepInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			s.sweep(ctx, now)
-			s.pruneUnknownCards(ctx, now)
+		case at := <-t.C:
+			s.runPeriodic(ctx, at, jobs)
 		}
+	}
+}
+
+// runPeriodic runs the jobs this replica claims at now.
+func (s *Server) runPeriodic(ctx context.Context, now time.Time, jobs []periodicJob) {
+	for _, j := range jobs {
+		// A claim a little short of the interval: replicas tick out of
+		// phase, and a tick a hair early must not skip a whole interval.
+		ok, err := s.store.ClaimRun(ctx, j.name, j.every-j.every/10, now)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("claim periodic job", "job", j.name, "err", err)
+			}
+			continue
+		}
+		if ok {
+			j.run(ctx, now)
+		}
+	}
+}
+
+// pruneSessionsAndLimits forgets idle sessions and full rate-limit buckets.
+func (s *Server) pruneSessionsAndLimits(ctx context.Context, now time.Time) {
+	if _, err := s.store.PruneSessions(ctx, now.Add(-sessionIdle)); err != nil && ctx.Err() == nil {
+		s.log.Error("prune sessions", "err", err)
+	}
+	if _, err := s.store.PruneLimits(ctx, now.Add(-limiterIdle)); err != nil && ctx.Err() == nil {
+		s.log.Error("prune rate limits", "err", err)
 	}
 }
 
 // sweep deletes the documents (and keys) the companies' policies no
 // longer allow.
 func (s *Server) sweep(ctx context.Context, now time.Time) {
-	s.purgeAudit(ctx, now)
 	companies, err := s.store.Companies(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -71,10 +130,11 @@ func expired(r store.Retention, j store.Job, now time.Time) bool {
 
 // sweepOrphans removes documents that no job names: left by a crash
 // between writing a document and storing its job, or by a failed remove.
-// Their keys never reached the store, so they are unreadable anyway. It
-// runs before the listener serves, while no upload can be in flight.
-func (s *Server) sweepOrphans(ctx context.Context) error {
-	ids, err := s.docs.IDs()
+// Their keys never reached the store, so they are unreadable anyway. Only
+// documents older than orphanAge are considered: other replicas may be
+// between writing a document and naming it.
+func (s *Server) sweepOrphans(ctx context.Context, now time.Time) error {
+	ids, err := s.store.DocumentIDs(ctx, now.Add(-orphanAge))
 	if err != nil {
 		return err
 	}
@@ -97,7 +157,7 @@ func (s *Server) sweepOrphans(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		if !kept[id] {
-			s.removeDocument(id, "orphan")
+			s.removeDocument(ctx, id, "orphan")
 		}
 	}
 	return nil

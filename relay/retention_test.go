@@ -3,13 +3,13 @@ package relay
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/relay/store"
 )
 
@@ -45,28 +45,40 @@ func TestExpired(t *testing.T) {
 // newCore is a Server with what the retention sweep uses, no listeners.
 func newCore(t *testing.T) *Server {
 	t.Helper()
+	dir, db := coreStore(t)
+	return newCoreOn(t, dir, db)
+}
+
+// coreStore opens a store for newCoreOn. Tests on a fake clock open it
+// before their bubble: a PostgreSQL pool's goroutines must not live in it.
+func coreStore(t *testing.T) (string, store.Store) {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := openStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	docs, err := docstore.Open(filepath.Join(dir, documentsDir))
-	if err != nil {
-		t.Fatal(err)
-	}
+	return dir, db
+}
+
+func newCoreOn(t *testing.T, dir string, db store.Store) *Server {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	keys, err := loadMasterKey(dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{log: log, store: db, docs: docs, keys: keys, metrics: newMetrics(), agents: newRegistry(), sweepInterval: time.Hour}
+	s := &Server{log: log, store: db, keys: keys, metrics: newMetrics(), agents: newRegistry(), sweepInterval: time.Hour}
+	s.wire()
+	return s
 }
 
 // TestRetentionSweep runs the sweeper on a fake clock through a week.
 func TestRetentionSweep(t *testing.T) {
+	dir, db := coreStore(t)
 	synctest.Test(t, func(t *testing.T) {
-		s := newCore(t)
+		s := newCoreOn(t, dir, db)
 		ctx := t.Context()
 		type job struct {
 			company store.Retention
@@ -127,10 +139,40 @@ func TestRetentionSweep(t *testing.T) {
 				}
 			}
 		}
-		if ids, _ := s.docs.IDs(); len(ids) != 0 {
+		if ids, _ := s.store.DocumentIDs(ctx, farFuture); len(ids) != 0 {
 			t.Fatalf("files left after a week: %v", ids)
 		}
 		cancel()
 		<-done
 	})
+}
+
+// TestPeriodicJobsRunOnce: two relays on one store (replicas on
+// PostgreSQL, one embedded store shared in process otherwise) offer the
+// same housekeeping at the same moments; each job runs once per interval.
+func TestPeriodicJobsRunOnce(t *testing.T) {
+	dir, db := coreStore(t)
+	second := db
+	if usingPostgres() {
+		var err error
+		if second, err = openStore(dir); err != nil { // another replica
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { second.Close() })
+	}
+	a, b := newCoreOn(t, dir, db), newCoreOn(t, dir, second)
+	var runs atomic.Int32
+	jobs := []periodicJob{{"test-job", time.Hour, func(context.Context, time.Time) { runs.Add(1) }}}
+	start := time.Now()
+	for i, at := range []time.Time{start, start.Add(time.Minute), start.Add(time.Hour), start.Add(time.Hour + time.Second)} {
+		var wg sync.WaitGroup
+		for _, s := range []*Server{a, b} {
+			wg.Go(func() { s.runPeriodic(t.Context(), at, jobs) })
+		}
+		wg.Wait()
+		want := []int32{1, 1, 2, 2}[i]
+		if got := runs.Load(); got != want {
+			t.Fatalf("after the round at +%v: %d runs, want %d", at.Sub(start), got, want)
+		}
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,9 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/edgeprint/edgeprint/certs"
-	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/relay/store"
-	"github.com/edgeprint/edgeprint/relay/store/bolt"
 )
 
 const (
@@ -30,9 +27,8 @@ const (
 	idleTimeout       = 2 * time.Minute
 	maxHeaderBytes    = 64 << 10
 
-	dbFile       = "relay.db"
-	documentsDir = "documents"
-	certName     = "relay" // relay.crt, relay.key in the data dir
+	dbFile   = "relay.db" // the embedded store; its documents/ beside it
+	certName = "relay"    // relay.crt, relay.key in the data dir
 )
 
 // Server is a relay: the HTTPS listener for the console, the JSON API and
@@ -41,19 +37,19 @@ type Server struct {
 	cfg         Config
 	log         *slog.Logger
 	store       store.Store
-	docs        *docstore.Store
 	keys        *keyWrapper
 	fingerprint string
 	metrics     *metrics
 
 	ln, adminLn   net.Listener
 	http, admin   *http.Server
-	agents        *registry
-	sessions      *sessionStore
+	agents        *registry // the tunnels on this replica
+	hub           *hub      // any agent, on any replica (hub.go)
+	sessions      *sessions
 	registerByIP  *keyedLimiter
 	registerByCo  *keyedLimiter
 	logins        *keyedLimiter
-	unlocks       portalUnlock   // POST /portal/unlock (portal_unlock.go)
+	unlocks       *keyedLimiter  // POST /portal/unlock, per user
 	background    sync.WaitGroup // work Close waits for
 	serving       atomic.Bool
 	closeOnce     sync.Once
@@ -79,10 +75,6 @@ func New(cfg Config, logger *slog.Logger) (_ *Server, err error) {
 		cfg:           cfg,
 		log:           logger,
 		agents:        newRegistry(),
-		sessions:      newSessionStore(),
-		registerByIP:  newKeyedLimiter(registerPerIPEvery, registerPerIPBurst),
-		registerByCo:  newKeyedLimiter(registerPerCompanyEvery, registerPerCompanyBurst),
-		logins:        newKeyedLimiter(loginEvery, loginBurst),
 		sweepInterval: retentionSweepInterval,
 	}
 	var closers []func() error
@@ -97,20 +89,22 @@ func New(cfg Config, logger *slog.Logger) (_ *Server, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("relay: data dir: %w", err)
 	}
-	db, err := openStore(cfg.DataDir)
+	db, err := openStoreURL(cfg.DataDir, cfg.Database)
 	if err != nil {
 		return nil, err
 	}
 	s.store = db
 	closers = append(closers, db.Close)
-	if s.docs, err = docstore.Open(filepath.Join(cfg.DataDir, documentsDir)); err != nil {
-		return nil, fmt.Errorf("relay: %w", err)
-	}
 	if s.keys, err = loadMasterKey(cfg.DataDir, logger); err != nil {
 		return nil, err
 	}
 	s.metrics = newMetrics()
-	if err := s.sweepOrphans(context.Background()); err != nil {
+	s.wire()
+	if err := s.hub.start(); err != nil {
+		return nil, err
+	}
+	closers = append(closers, func() error { s.hub.close(); return nil })
+	if err := s.sweepOrphans(context.Background(), time.Now()); err != nil {
 		return nil, fmt.Errorf("relay: sweep orphaned documents: %w", err)
 	}
 	cert, err := certs.LoadOrCreate(cfg.CertFile, cfg.KeyFile, cfg.DataDir, certName, cfg.Hosts)
@@ -152,14 +146,16 @@ func New(cfg Config, logger *slog.Logger) (_ *Server, err error) {
 	return s, nil
 }
 
-func openStore(dataDir string) (*bolt.DB, error) {
-	db, err := bolt.Open(filepath.Join(dataDir, dbFile))
-	if errors.Is(err, store.ErrInUse) {
-		return nil, err // says what to do already
-	} else if err != nil {
-		return nil, fmt.Errorf("relay: %w", err)
-	}
-	return db, nil
+// wire builds what sits on the store: sessions, rate limits and the hub.
+func (s *Server) wire() {
+	s.sessions = newSessions(s.store, s.log)
+	s.registerByIP = newKeyedLimiter(s.store, s.log, "register-ip", registerPerIPEvery, registerPerIPBurst)
+	s.registerByCo = newKeyedLimiter(s.store, s.log, "register-company", registerPerCompanyEvery, registerPerCompanyBurst)
+	s.logins = newKeyedLimiter(s.store, s.log, "login", loginEvery, loginBurst)
+	s.unlocks = newKeyedLimiter(s.store, s.log, "portal-unlock", unlockEvery, unlockBurst)
+	s.hub = newHub(s.store, s.agents, s.keys.replicas, s.log, s.metrics)
+	s.hub.onConfig = s.pushLocal
+	s.hub.onUpdate = s.announceLocal
 }
 
 // Serve serves until ctx is done, then stops taking requests, drains the
@@ -227,6 +223,7 @@ func (s *Server) Close() error {
 			_ = s.adminLn.Close()
 		}
 		s.agents.closeAll()
+		s.hub.close()
 		s.background.Wait()
 		s.closeErr = s.store.Close()
 	})

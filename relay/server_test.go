@@ -90,6 +90,7 @@ func TestAdminOff(t *testing.T) {
 }
 
 func TestSecondRelayOnDataDir(t *testing.T) {
+	embeddedOnly(t, "the bbolt file lock; on PostgreSQL a second relay is a replica")
 	dir := t.TempDir()
 	startRelay(t, dir)
 	if _, err := New(Config{Listen: "127.0.0.1:0", DataDir: dir}, nil); err == nil || !strings.Contains(err.Error(), "stop the relay first") {

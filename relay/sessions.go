@@ -1,9 +1,15 @@
 package relay
 
 import (
+	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
+	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/edgeprint/edgeprint/relay/store"
 )
 
 const (
@@ -17,72 +23,87 @@ const (
 	csrfCookie    = "__Host-edgeprint_csrf"
 )
 
-// consoleSession is a signed-in console user. Sessions live in memory: a
-// relay restart signs everybody out, which is acceptable until the console
-// grows a shared session store.
+// consoleSession is a signed-in console or portal user.
 type consoleSession struct {
 	companyID string
 	userID    string
 	admin     bool
 	csrf      string // the token every form of this session must carry
-	lastUsed  time.Time
 }
 
-type sessionStore struct {
+// sessions keeps console sessions in the store, so every replica knows
+// them and a restart signs nobody out. The store sees only the SHA-256 of
+// the cookie value: reading the store does not give a usable cookie.
+type sessions struct {
+	store store.SessionStore
+	log   *slog.Logger
+
 	mu   sync.Mutex
-	m    map[string]*consoleSession
 	idle time.Duration // sessionIdle; tests shorten it
+	skew time.Duration // added to the clock (tests age sessions)
 }
 
-func newSessionStore() *sessionStore {
-	return &sessionStore{m: map[string]*consoleSession{}, idle: sessionIdle}
+func newSessions(st store.SessionStore, log *slog.Logger) *sessions {
+	return &sessions{store: st, log: log, idle: sessionIdle}
 }
 
 // setIdle changes the idle time-out (tests).
-func (st *sessionStore) setIdle(d time.Duration) {
+func (st *sessions) setIdle(d time.Duration) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.idle = d
 }
 
-// create starts a session and returns its id. A new id at every login
-// keeps a planted cookie from being promoted to a signed-in session.
-func (st *sessionStore) create(companyID, userID string, admin bool) (id string, sess consoleSession) {
-	now := time.Now()
-	id = newAgentSecret() // 32 random bytes, base64url
-	sess = consoleSession{companyID: companyID, userID: userID, admin: admin, csrf: newAgentSecret(), lastUsed: now}
+// age moves the sessions' clock forward by d (tests).
+func (st *sessions) age(d time.Duration) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for k, v := range st.m {
-		if now.Sub(v.lastUsed) > st.idle {
-			delete(st.m, k)
+	st.skew += d
+}
+
+func (st *sessions) clock() (time.Time, time.Duration) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return time.Now().UTC().Add(st.skew), st.idle
+}
+
+// create starts a session and returns its cookie value. A new value at
+// every login keeps a planted cookie from being promoted to a signed-in
+// session.
+func (st *sessions) create(ctx context.Context, companyID, userID string, admin bool) (string, error) {
+	now, _ := st.clock()
+	id := newAgentSecret() // 32 random bytes, base64url
+	err := st.store.CreateSession(ctx, store.Session{IDHash: sessionHash(id), CompanyID: companyID, UserID: userID,
+		Admin: admin, CSRF: newAgentSecret(), Created: now, LastUsed: now})
+	return id, err
+}
+
+// get returns the live session of cookie value id and marks it used. A
+// store error counts as signed out, and is logged.
+func (st *sessions) get(ctx context.Context, id string) (consoleSession, bool) {
+	if id == "" {
+		return consoleSession{}, false
+	}
+	now, idle := st.clock()
+	s, err := st.store.TouchSession(ctx, sessionHash(id), now, idle)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+			st.log.Error("console session lookup", "err", err)
 		}
-	}
-	st.m[id] = &sess
-	return id, sess
-}
-
-// get returns the live session id and marks it used.
-func (st *sessionStore) get(id string) (consoleSession, bool) {
-	now := time.Now()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	s := st.m[id]
-	if s == nil {
 		return consoleSession{}, false
 	}
-	if now.Sub(s.lastUsed) > st.idle {
-		delete(st.m, id)
-		return consoleSession{}, false
-	}
-	s.lastUsed = now
-	return *s, true
+	return consoleSession{companyID: s.CompanyID, userID: s.UserID, admin: s.Admin, csrf: s.CSRF}, true
 }
 
-func (st *sessionStore) delete(id string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	delete(st.m, id)
+func (st *sessions) delete(ctx context.Context, id string) {
+	if err := st.store.DeleteSession(ctx, sessionHash(id)); err != nil {
+		st.log.Error("console session delete", "err", err)
+	}
+}
+
+func sessionHash(id string) []byte {
+	sum := sha256.Sum256([]byte(id))
+	return sum[:]
 }
 
 // sameToken compares CSRF tokens in constant time; empty never matches.

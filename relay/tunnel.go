@@ -69,24 +69,28 @@ func (g *registry) add(c *agentConn) (old *agentConn, ok bool) {
 	return old, true
 }
 
-// remove unregisters c unless a newer conn of the agent replaced it.
-func (g *registry) remove(c *agentConn) {
+// remove unregisters c unless a newer conn of the agent replaced it, and
+// reports whether it did.
+func (g *registry) remove(c *agentConn) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.byAgent[c.agent.ID] == c {
 		delete(g.byAgent, c.agent.ID)
+		return true
 	}
+	return false
 }
 
 func (g *registry) done() { g.handlers.Done() }
 
-func (g *registry) connected(agentID string) bool {
+// get returns agentID's tunnel on this replica, or nil.
+func (g *registry) get(agentID string) *agentConn {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.byAgent[agentID] != nil
+	return g.byAgent[agentID]
 }
 
-// company returns the connected agents of companyID.
+// company returns the agents of companyID connected to this replica.
 func (g *registry) company(companyID string) []*agentConn {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -146,6 +150,7 @@ func (s *Server) handleTunnel(w http.ResponseWriter, r *http.Request) {
 		s.background.Go(func() { _ = old.sess.Close() })
 	}
 	s.touchAgent(c, true)
+	s.putTunnel(c)
 	s.metrics.agentsConnected.Inc()
 	s.metrics.tunnel.SessionUp()
 	log.Info("agent connected", "remote", sess.RemoteAddr(), "ldap_domains", c.domains)
@@ -158,7 +163,9 @@ func (s *Server) handleTunnel(w http.ResponseWriter, r *http.Request) {
 
 	cancel()
 	pusher.Wait()
-	s.agents.remove(c)
+	if s.agents.remove(c) {
+		s.deleteTunnel(c)
+	}
 	s.metrics.tunnel.SessionDown()
 	s.metrics.agentsConnected.Dec()
 	s.touchAgent(c, true)
@@ -216,10 +223,42 @@ func (s *Server) touchAgent(c *agentConn, force bool) {
 	}
 }
 
+// putTunnel tells the other replicas that c's agent is here.
+func (s *Server) putTunnel(c *agentConn) {
+	ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+	defer cancel()
+	t := store.Tunnel{AgentID: c.agent.ID, CompanyID: c.agent.CompanyID, Replica: s.store.ReplicaID(),
+		Domains: c.domains, Since: time.Now().UTC()}
+	if err := s.store.PutTunnel(ctx, t); err != nil {
+		s.log.Error("record agent tunnel", "agent", c.agent.ID, "err", err)
+	}
+}
+
+// deleteTunnel tells the other replicas that c's agent left.
+func (s *Server) deleteTunnel(c *agentConn) {
+	ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+	defer cancel()
+	if err := s.store.DeleteTunnel(ctx, c.agent.ID); err != nil {
+		s.log.Error("forget agent tunnel", "agent", c.agent.ID, "err", err)
+	}
+}
+
 // configChanged queues a configuration push to every connected agent of
-// companyID. It does not wait: a push is best effort, and an agent that
-// misses one fetches the configuration when it reconnects.
+// companyID, on every replica. It does not wait: a push is best effort,
+// and an agent that misses one fetches the configuration when it
+// reconnects.
 func (s *Server) configChanged(companyID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+	defer cancel()
+	if err := s.hub.broadcast(ctx, hubMessage{Kind: kindConfig, Company: companyID}); err != nil {
+		s.log.Warn("config change not announced to the other replicas", "company", companyID, "err", err)
+		s.pushLocal(companyID)
+	}
+}
+
+// pushLocal queues a configuration push to companyID's agents on this
+// replica.
+func (s *Server) pushLocal(companyID string) {
 	for _, c := range s.agents.company(companyID) {
 		select {
 		case c.push <- struct{}{}:

@@ -25,6 +25,8 @@ func runRelay(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New(`relay token: the only subcommand is "create"`)
 		case "release":
 			return runRelayRelease(args[1:], stdout, stderr)
+		case "migrate":
+			return runRelayMigrate(ctx, args[1:], stdout, stderr) // relaymigrate.go
 		}
 	}
 	fs := newFlags("relay", "edgeprint relay [flags]", stderr)
@@ -59,6 +61,7 @@ func runRelayInit(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&o.CompanyCode, "company-code", "", "short code users and agents give for the company, e.g. ACME")
 	fs.StringVar(&o.CompanyName, "company-name", "", "the company's name")
 	fs.StringVar(&o.AdminEmail, "admin-email", "", "the first admin's email")
+	fs.StringVar(&o.Database, "database", "", "PostgreSQL URL to keep the store in (replicas); written to DATA_DIR/database")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

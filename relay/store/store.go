@@ -102,6 +102,13 @@ type Store interface {
 	// The audit log and sites (events.go, sites.go).
 	EventStore
 	SiteStore
+	// What replicas share, and what `relay migrate` copies (cluster.go).
+	SessionStore
+	LimitStore
+	RunStore
+	DocumentStore
+	ClusterStore
+	ExportStore
 }
 
 // Retention is how long a company's documents are kept.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/edgeprint/edgeprint/docstore"
 	"github.com/edgeprint/edgeprint/relay/store"
 )
 
@@ -39,15 +41,22 @@ var (
 	keySchemaVersion = []byte("schema_version")
 )
 
-// DB is a store.Store in one bbolt file.
+// DB is a store.Store in one bbolt file, with the documents in a
+// directory beside it. Rate limits, periodic-run claims and tunnels live
+// in memory: an embedded store serves one relay process.
 type DB struct {
-	db *bolt.DB
+	db      *bolt.DB
+	docs    *docstore.Store
+	limits  limits
+	runs    runs
+	cluster *cluster
 }
 
 var _ store.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the store file at path and brings its
-// schema up to date. It fails with store.ErrInUse when another process,
+// schema up to date; documents live in the directory "documents" beside
+// it. It fails with store.ErrInUse when another process,
 // such as a running relay, has the file open.
 func Open(path string) (*DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: openTimeout})
@@ -64,11 +73,19 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return &DB{db: db}, nil
+	docs, err := docstore.Open(filepath.Join(filepath.Dir(path), documentsDir))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &DB{db: db, docs: docs, cluster: newCluster()}, nil
 }
 
-// Close closes the file.
-func (d *DB) Close() error { return d.db.Close() }
+// Close stops the listener and closes the file.
+func (d *DB) Close() error {
+	d.cluster.close()
+	return d.db.Close()
+}
 
 // Ping runs an empty read transaction.
 func (d *DB) Ping(ctx context.Context) error {

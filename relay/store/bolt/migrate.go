@@ -42,6 +42,10 @@ var migrations = []migration{
 		}
 		return tx.DeleteBucket(bucketSwipeAudit)
 	}},
+	{"console sessions", func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketSessions)
+		return err
+	}},
 }
 
 // migrate applies the migrations the file lacks and bumps the version in one

@@ -34,6 +34,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"audit events", testEvents},
 		{"sites", testSites},
 		{"jobs by owner", testJobOwners},
+		{"export", testExport},
+		// cluster*.go: the interfaces of store/cluster.go, one replica.
+		{"sessions", testSessions},
+		{"limits", testLimits},
+		{"runs", testRuns},
+		{"documents", testDocuments},
+		{"messages", testMessages},
+		{"tunnels", testTunnels},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
