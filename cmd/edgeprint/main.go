@@ -34,10 +34,13 @@ Usage:
   edgeprint service firewall open|close        open or remove the agent's firewall rules
   edgeprint service run [--config FILE]        what the service manager starts (supervises the agent)
   edgeprint relay [flags]                      run the relay
-  edgeprint relay init --data-dir DIR --company-code CODE --company-name NAME --admin-email EMAIL
+  edgeprint relay init --data-dir DIR --company-code CODE --company-name NAME --admin-email EMAIL [--database URL]
                                                create a company, its first admin and API token
+                                               (--database: keep the store in PostgreSQL, for replicas)
   edgeprint relay token create --data-dir DIR --company CODE [--name NAME]
                                                create an admin API token
+  edgeprint relay migrate --data-dir DIR --to postgres://…
+                                               move a stopped relay's embedded store into PostgreSQL
   edgeprint release keygen --out FILE          make an Ed25519 release key pair
   edgeprint release sign --key FILE --file BIN --version V [--os OS --arch ARCH]
                                                sign an agent binary (prints the release JSON)
