@@ -13,12 +13,6 @@ import (
 	"github.com/edgeprint/edgeprint/relay/store/bolt"
 )
 
-// exportStore is a store Migrate can copy from or into.
-type exportStore interface {
-	store.Store
-	store.ExportStore
-}
-
 // Migrate copies the embedded store of the relay data dir dataDir (its
 // records and held documents) into the empty PostgreSQL database at url,
 // checks the copy record by record and document by document, and only
@@ -33,7 +27,7 @@ func Migrate(ctx context.Context, dataDir, url string, progress io.Writer) error
 }
 
 func migrateDataDir(ctx context.Context, dataDir, url string, progress io.Writer,
-	openTarget func(ctx context.Context, url string) (exportStore, error)) (err error) {
+	openTarget func(ctx context.Context, url string) (store.Store, error)) (err error) {
 	if dataDir == "" || url == "" {
 		return errors.New("relay migrate: the data dir and the target URL are required")
 	}

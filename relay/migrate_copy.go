@@ -15,8 +15,8 @@ import (
 
 // migration is one run of Migrate: what it copied, to verify afterwards.
 type migration struct {
-	src  exportStore
-	dst  exportStore
+	src  store.Store
+	dst  store.Store
 	keys *keyWrapper
 	out  io.Writer
 

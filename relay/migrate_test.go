@@ -80,9 +80,9 @@ func populateDataDir(t *testing.T) migrateFixture {
 }
 
 // openEmbedded opens a bolt store in a fresh directory, as a target.
-func openEmbedded(t *testing.T) (string, func(context.Context, string) (exportStore, error)) {
+func openEmbedded(t *testing.T) (string, func(context.Context, string) (store.Store, error)) {
 	dir := t.TempDir()
-	return dir, func(context.Context, string) (exportStore, error) { return bolt.Open(filepath.Join(dir, dbFile)) }
+	return dir, func(context.Context, string) (store.Store, error) { return bolt.Open(filepath.Join(dir, dbFile)) }
 }
 
 // TestMigrateIntoEmbeddedStore runs the whole migration into a second
@@ -124,7 +124,7 @@ func checkDatabaseFile(t *testing.T, dir, want string) {
 // compareDataDir checks, apart from Migrate's own checks, that dst holds
 // every record of the embedded store in dir, and every held document
 // byte for byte.
-func compareDataDir(t *testing.T, dir string, dst exportStore) {
+func compareDataDir(t *testing.T, dir string, dst store.Store) {
 	t.Helper()
 	ctx := t.Context()
 	src, err := bolt.Open(filepath.Join(dir, dbFile))
@@ -152,17 +152,17 @@ func compareDataDir(t *testing.T, dir string, dst exportStore) {
 		id := c.ID
 		pairs := []struct {
 			what string
-			list func(exportStore) (any, error)
+			list func(store.Store) (any, error)
 		}{
-			{"company", func(s exportStore) (any, error) { return s.Company(ctx, id) }},
-			{"sites", func(s exportStore) (any, error) { return s.Sites(ctx, id) }},
-			{"users", func(s exportStore) (any, error) { return s.Users(ctx, id) }},
-			{"tokens", func(s exportStore) (any, error) { return s.Tokens(ctx, id) }},
-			{"activation codes", func(s exportStore) (any, error) { return s.ActivationCodes(ctx, id) }},
-			{"agents", func(s exportStore) (any, error) { return s.Agents(ctx, id) }},
-			{"printers", func(s exportStore) (any, error) { return s.Printers(ctx, id) }},
-			{"readers", func(s exportStore) (any, error) { return s.Readers(ctx, id) }},
-			{"events", func(s exportStore) (any, error) { return s.Events(ctx, id, store.EventFilter{}) }},
+			{"company", func(s store.Store) (any, error) { return s.Company(ctx, id) }},
+			{"sites", func(s store.Store) (any, error) { return s.Sites(ctx, id) }},
+			{"users", func(s store.Store) (any, error) { return s.Users(ctx, id) }},
+			{"tokens", func(s store.Store) (any, error) { return s.Tokens(ctx, id) }},
+			{"activation codes", func(s store.Store) (any, error) { return s.ActivationCodes(ctx, id) }},
+			{"agents", func(s store.Store) (any, error) { return s.Agents(ctx, id) }},
+			{"printers", func(s store.Store) (any, error) { return s.Printers(ctx, id) }},
+			{"readers", func(s store.Store) (any, error) { return s.Readers(ctx, id) }},
+			{"events", func(s store.Store) (any, error) { return s.Events(ctx, id, store.EventFilter{}) }},
 		}
 		for _, p := range pairs {
 			a, errA := p.list(src)
@@ -225,7 +225,7 @@ func readDocument(t *testing.T, s store.DocumentStore, keys *keyWrapper, j store
 // failingTarget fails its second document write, as a database that goes
 // away mid-copy would.
 type failingTarget struct {
-	exportStore
+	store.Store
 	writes int
 }
 
@@ -233,16 +233,16 @@ func (f *failingTarget) WriteDocument(ctx context.Context, id string, r io.Reade
 	if f.writes++; f.writes == 2 {
 		return nil, 0, errors.New("connection reset by peer")
 	}
-	return f.exportStore.WriteDocument(ctx, id, r)
+	return f.Store.WriteDocument(ctx, id, r)
 }
 
 // alteringTarget changes what it is given, as a buggy backend would:
 // the checks must catch it.
-type alteringTarget struct{ exportStore }
+type alteringTarget struct{ store.Store }
 
 func (a alteringTarget) CreateUser(ctx context.Context, u store.User) error {
 	u.Name += " (altered)"
-	return a.exportStore.CreateUser(ctx, u)
+	return a.Store.CreateUser(ctx, u)
 }
 
 func TestMigrateRefuses(t *testing.T) {
@@ -250,32 +250,32 @@ func TestMigrateRefuses(t *testing.T) {
 	before := snapshotDir(t, f.dir)
 	tests := []struct {
 		name string
-		prep func(t *testing.T) func(context.Context, string) (exportStore, error)
+		prep func(t *testing.T) func(context.Context, string) (store.Store, error)
 		want []string
 		// wrote: the run wrote to the target, so the error advises
 		// dropping it; never for a database that was not ours.
 		wrote bool
 	}{
-		{"relay running", func(t *testing.T) func(context.Context, string) (exportStore, error) {
+		{"relay running", func(t *testing.T) func(context.Context, string) (store.Store, error) {
 			startRelay(t, f.dir)
 			_, open := openEmbedded(t)
 			return open
 		}, []string{"stop the relay first"}, false},
-		{"target not empty", func(t *testing.T) func(context.Context, string) (exportStore, error) {
+		{"target not empty", func(t *testing.T) func(context.Context, string) (store.Store, error) {
 			dir, open := openEmbedded(t)
 			initTenant(t, dir, "OTHER")
 			return open
 		}, []string{"already holds 1 companies", "migrate only into an empty database"}, false},
-		{"target fails midway", func(t *testing.T) func(context.Context, string) (exportStore, error) {
+		{"target fails midway", func(t *testing.T) func(context.Context, string) (store.Store, error) {
 			_, open := openEmbedded(t)
-			return func(ctx context.Context, url string) (exportStore, error) {
+			return func(ctx context.Context, url string) (store.Store, error) {
 				s, err := open(ctx, url)
-				return &failingTarget{exportStore: s}, err
+				return &failingTarget{Store: s}, err
 			}
 		}, []string{"connection reset by peer", "company ACME", "nothing in " + f.dir + " changed", "run relay migrate again"}, true},
-		{"target alters a record", func(t *testing.T) func(context.Context, string) (exportStore, error) {
+		{"target alters a record", func(t *testing.T) func(context.Context, string) (store.Store, error) {
 			_, open := openEmbedded(t)
-			return func(ctx context.Context, url string) (exportStore, error) {
+			return func(ctx context.Context, url string) (store.Store, error) {
 				s, err := open(ctx, url)
 				return alteringTarget{s}, err
 			}

@@ -18,38 +18,38 @@ import (
 func (m *migration) verify(ctx context.Context) error {
 	fmt.Fprintln(m.out, "verifying")
 	src, dst := m.src, m.dst
-	if err := sameRecords("companies", func(s exportStore) ([]store.Company, error) { return s.Companies(ctx) }, src, dst); err != nil {
+	if err := sameRecords("companies", func(s store.Store) ([]store.Company, error) { return s.Companies(ctx) }, src, dst); err != nil {
 		return err
 	}
 	for _, c := range m.companies {
 		id := c.ID
 		checks := []func() error{
 			func() error {
-				return sameRecords("sites", func(s exportStore) ([]store.Site, error) { return s.Sites(ctx, id) }, src, dst)
+				return sameRecords("sites", func(s store.Store) ([]store.Site, error) { return s.Sites(ctx, id) }, src, dst)
 			},
 			func() error {
-				return sameRecords("users", func(s exportStore) ([]store.User, error) { return s.Users(ctx, id) }, src, dst)
+				return sameRecords("users", func(s store.Store) ([]store.User, error) { return s.Users(ctx, id) }, src, dst)
 			},
 			func() error {
-				return sameRecords("tokens", func(s exportStore) ([]store.Token, error) { return s.Tokens(ctx, id) }, src, dst)
+				return sameRecords("tokens", func(s store.Store) ([]store.Token, error) { return s.Tokens(ctx, id) }, src, dst)
 			},
 			func() error {
-				return sameRecords("activation codes", func(s exportStore) ([]store.ActivationCode, error) { return s.ActivationCodes(ctx, id) }, src, dst)
+				return sameRecords("activation codes", func(s store.Store) ([]store.ActivationCode, error) { return s.ActivationCodes(ctx, id) }, src, dst)
 			},
 			func() error {
-				return sameRecords("agents", func(s exportStore) ([]store.Agent, error) { return s.Agents(ctx, id) }, src, dst)
+				return sameRecords("agents", func(s store.Store) ([]store.Agent, error) { return s.Agents(ctx, id) }, src, dst)
 			},
 			func() error {
-				return sameRecords("printers", func(s exportStore) ([]store.Printer, error) { return s.Printers(ctx, id) }, src, dst)
+				return sameRecords("printers", func(s store.Store) ([]store.Printer, error) { return s.Printers(ctx, id) }, src, dst)
 			},
 			func() error {
-				return sameRecords("readers", func(s exportStore) ([]store.Reader, error) { return s.Readers(ctx, id) }, src, dst)
+				return sameRecords("readers", func(s store.Store) ([]store.Reader, error) { return s.Readers(ctx, id) }, src, dst)
 			},
 			func() error {
-				return sameRecords("audit events", func(s exportStore) ([]store.AuditEvent, error) { return s.Events(ctx, id, store.EventFilter{}) }, src, dst)
+				return sameRecords("audit events", func(s store.Store) ([]store.AuditEvent, error) { return s.Events(ctx, id, store.EventFilter{}) }, src, dst)
 			},
 			func() error {
-				return sameRecords("unknown cards", func(s exportStore) ([]store.UnknownCard, error) { return m.unknownCards(ctx, s, id) }, src, dst)
+				return sameRecords("unknown cards", func(s store.Store) ([]store.UnknownCard, error) { return m.unknownCards(ctx, s, id) }, src, dst)
 			},
 			func() error { return m.verifyJobs(ctx, id) },
 		}
@@ -64,7 +64,7 @@ func (m *migration) verify(ctx context.Context) error {
 
 // unknownCards lists a company's unknown cards, reader by reader of the
 // source (readers are copied first and compared separately).
-func (m *migration) unknownCards(ctx context.Context, s exportStore, companyID string) ([]store.UnknownCard, error) {
+func (m *migration) unknownCards(ctx context.Context, s store.Store, companyID string) ([]store.UnknownCard, error) {
 	readers, err := m.src.Readers(ctx, companyID)
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func (m *migration) unknownCards(ctx context.Context, s exportStore, companyID s
 // verifyJobs compares the jobs (all but the wrapped key, which is new) and
 // reads every copied document back from the target.
 func (m *migration) verifyJobs(ctx context.Context, companyID string) error {
-	list := func(s exportStore) ([]store.Job, error) {
+	list := func(s store.Store) ([]store.Job, error) {
 		jobs, err := s.Jobs(ctx, companyID, store.JobFilter{})
 		for i := range jobs {
 			if _, copied := m.docSums[jobs[i].CompanyID+"/"+jobs[i].ID]; !copied && s == m.src && jobs[i].HasDocument() {
@@ -136,7 +136,7 @@ func (m *migration) verifyDocument(ctx context.Context, j store.Job) error {
 
 // sameRecords compares what list returns from the source and the target:
 // the same number, and the same records in the same order.
-func sameRecords[T any](kind string, list func(exportStore) ([]T, error), src, dst exportStore) error {
+func sameRecords[T any](kind string, list func(store.Store) ([]T, error), src, dst store.Store) error {
 	a, err := list(src)
 	if err != nil {
 		return fmt.Errorf("%s: read the source: %w", kind, err)
