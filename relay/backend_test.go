@@ -5,10 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/edgeprint/edgeprint/relay/store/bolt"
 )
 
 // documentsDir is where the embedded store keeps documents.
-const documentsDir = "documents"
+const documentsDir = bolt.DocumentsDir
 
 // farFuture lists every document, however fresh.
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)

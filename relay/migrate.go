@@ -81,5 +81,9 @@ func migrateDataDir(ctx context.Context, dataDir, url string, progress io.Writer
 	}
 	m.summary()
 	fmt.Fprintf(progress, "%s now names the database: start the relay with --data-dir %s\n", filepath.Join(dataDir, databaseFile), dataDir)
+	// The old store is kept as a way back, but nothing sweeps it any more:
+	// its documents would outlive the retention policy.
+	fmt.Fprintf(progress, "%s and %s are no longer used: once the relay runs well on PostgreSQL, delete them (their documents are not swept by retention)\n",
+		filepath.Join(dataDir, dbFile), filepath.Join(dataDir, bolt.DocumentsDir)+string(filepath.Separator))
 	return nil
 }

@@ -73,7 +73,7 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	docs, err := docstore.Open(filepath.Join(filepath.Dir(path), documentsDir))
+	docs, err := docstore.Open(filepath.Join(filepath.Dir(path), DocumentsDir))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %w", err)

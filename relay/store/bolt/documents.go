@@ -13,8 +13,8 @@ import (
 	"github.com/edgeprint/edgeprint/relay/store"
 )
 
-// documentsDir is where the documents live, beside the store file.
-const documentsDir = "documents"
+// DocumentsDir is where the documents live, beside the store file.
+const DocumentsDir = "documents"
 
 // WriteDocument encrypts r into a file of its own (package docstore).
 func (d *DB) WriteDocument(ctx context.Context, id string, r io.Reader) ([]byte, int64, error) {
