@@ -51,6 +51,10 @@ type applyItem struct {
 	flush chan struct{} // closed once everything before it is applied
 }
 
+// docBufs holds the buffers Spool reads plaintext into: reused, they
+// spare a growing allocation per job (and the GC work it makes).
+var docBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // maxSegmentDoc is the largest document kept in a segment; larger ones
 // get a file of their own. A print job from a phone is tens to hundreds of
 // kilobytes.
@@ -332,11 +336,15 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 	id := newJobID()
 	// A small document is encrypted in memory and goes to a segment with
 	// its batch; a large one is written to its own file now.
-	small, err := io.ReadAll(io.LimitReader(doc, maxSegmentDoc+1))
-	if err != nil {
+	buf := docBufs.Get().(*bytes.Buffer)
+	defer docBufs.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(doc, maxSegmentDoc+1)); err != nil {
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
+	small := buf.Bytes()
 	var (
+		err  error
 		key  []byte
 		size int64
 		loc  *docstore.Loc

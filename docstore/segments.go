@@ -86,14 +86,24 @@ func Seal(doc []byte) (blob, key []byte, err error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, nil, fmt.Errorf("docstore: key: %w", err)
 	}
-	var b bytes.Buffer
 	if len(doc) == 0 {
 		return nil, key, nil
 	}
-	if _, err := sio.Encrypt(&b, bytes.NewReader(doc), config(key)); err != nil {
+	// Sized up front: one allocation, where growing a buffer copies and
+	// clears the document several times (GC work on every print job).
+	size, err := sio.EncryptedSize(uint64(len(doc)))
+	if err != nil {
 		return nil, nil, fmt.Errorf("docstore: %w", err)
 	}
-	return b.Bytes(), key, nil
+	enc, err := sio.EncryptReader(bytes.NewReader(doc), config(key))
+	if err != nil {
+		return nil, nil, fmt.Errorf("docstore: %w", err)
+	}
+	blob = make([]byte, size)
+	if _, err := io.ReadFull(enc, blob); err != nil {
+		return nil, nil, fmt.Errorf("docstore: %w", err)
+	}
+	return blob, key, nil
 }
 
 // Segment is an open segment file that documents are written into.
