@@ -55,6 +55,10 @@ type applyItem struct {
 // spare a growing allocation per job (and the GC work it makes).
 var docBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// blobBufs holds the buffers Spool seals small documents into, for the
+// same reason.
+var blobBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // maxSegmentDoc is the largest document kept in a segment; larger ones
 // get a file of their own. A print job from a phone is tens to hundreds of
 // kilobytes.
@@ -351,8 +355,10 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 		seg  *docstore.Segment
 	)
 	if len(small) <= maxSegmentDoc {
+		sealed := blobBufs.Get().(*[]byte)
+		defer blobBufs.Put(sealed)
 		var blob []byte
-		if blob, key, err = docstore.Seal(small); err != nil {
+		if blob, key, err = docstore.SealTo(*sealed, small); err != nil {
 			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 		}
 		l, g, err := s.segs.Reserve(int64(len(blob)))
@@ -363,6 +369,7 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 			s.segs.Remove(l)
 			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 		}
+		*sealed = blob // the segment has a copy; the next job reuses it
 		s.docs.IndexSegment(id, l)
 		loc, seg, size = &l, g, int64(len(small))
 	} else if key, size, err = s.docs.WriteFile(id, io.MultiReader(bytes.NewReader(small), doc)); err != nil {

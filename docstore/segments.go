@@ -82,6 +82,12 @@ func (s *Segments) ids() ([]uint64, error) {
 
 // Seal encrypts a whole (small) document with a new key.
 func Seal(doc []byte) (blob, key []byte, err error) {
+	return SealTo(nil, doc)
+}
+
+// SealTo is Seal writing the blob into dst's space when it is big
+// enough, so callers can reuse one buffer per document.
+func SealTo(dst, doc []byte) (blob, key []byte, err error) {
 	key = make([]byte, KeySize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, nil, fmt.Errorf("docstore: key: %w", err)
@@ -99,7 +105,11 @@ func Seal(doc []byte) (blob, key []byte, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("docstore: %w", err)
 	}
-	blob = make([]byte, size)
+	if uint64(cap(dst)) >= size {
+		blob = dst[:size]
+	} else {
+		blob = make([]byte, size)
+	}
 	if _, err := io.ReadFull(enc, blob); err != nil {
 		return nil, nil, fmt.Errorf("docstore: %w", err)
 	}
