@@ -40,6 +40,7 @@ type Spool struct {
 	queue     []applyItem
 	unapplied map[string]JobRecord // durable in the log, not yet in bbolt
 	wake      chan struct{}
+	urgent    chan struct{} // a flush is waiting: apply without gathering
 	stopOnce  sync.Once
 	stopCh    chan struct{}
 	stopped   chan struct{}
@@ -89,6 +90,7 @@ func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled f
 		docs: docs, segs: segs, store: store, wal: w, log: logger, spooled: spooled,
 		unapplied: map[string]JobRecord{},
 		wake:      make(chan struct{}, 1),
+		urgent:    make(chan struct{}, 1),
 		stopCh:    make(chan struct{}),
 		stopped:   make(chan struct{}),
 	}
@@ -112,9 +114,9 @@ func (s *Spool) enqueue(recs []*JobRecord, pos walPos) {
 	}
 }
 
-// applier puts batches into bbolt, all that are waiting in one
-// transaction, with the log position they reach. A failure leaves them in
-// the log, applied again at the next start.
+// applier puts batches into bbolt, all that arrived within applyGather
+// (or before a flush) in one transaction, with the log position they
+// reach. A failure leaves them in the log, applied again at the next start.
 func (s *Spool) applier() {
 	defer close(s.stopped)
 	for {
@@ -123,6 +125,13 @@ func (s *Spool) applier() {
 		case <-s.stopCh:
 			s.applyQueued()
 			return
+		}
+		// Gather first: one bbolt commit (and its fsyncs) then carries
+		// many group commits, and leaves the disk to them meanwhile.
+		select {
+		case <-time.After(applyGather):
+		case <-s.urgent:
+		case <-s.stopCh:
 		}
 		s.applyQueued()
 	}
@@ -178,6 +187,10 @@ func (s *Spool) applyQueued() {
 	}
 }
 
+// applyGather is how long the applier lets durable batches gather before
+// putting them in bbolt; they are visible meanwhile (pending).
+const applyGather = 10 * time.Millisecond
+
 // applyRetry is the pause before applying again after a database error.
 const applyRetry = time.Second
 
@@ -189,6 +202,10 @@ func (s *Spool) flush() {
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case s.urgent <- struct{}{}:
 	default:
 	}
 	select {
