@@ -40,6 +40,7 @@ type Spool struct {
 	queue     []applyItem
 	unapplied map[string]JobRecord // durable in the log, not yet in bbolt
 	wake      chan struct{}
+	urgent    chan struct{} // a flush is waiting: apply without gathering
 	stopOnce  sync.Once
 	stopCh    chan struct{}
 	stopped   chan struct{}
@@ -50,6 +51,14 @@ type applyItem struct {
 	pos   walPos
 	flush chan struct{} // closed once everything before it is applied
 }
+
+// docBufs holds the buffers Spool reads plaintext into: reused, they
+// spare a growing allocation per job (and the GC work it makes).
+var docBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// blobBufs holds the buffers Spool seals small documents into, for the
+// same reason.
+var blobBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // maxSegmentDoc is the largest document kept in a segment; larger ones
 // get a file of their own. A print job from a phone is tens to hundreds of
@@ -81,6 +90,7 @@ func newSpool(docs *docstore.Store, store *Store, logger *slog.Logger, spooled f
 		docs: docs, segs: segs, store: store, wal: w, log: logger, spooled: spooled,
 		unapplied: map[string]JobRecord{},
 		wake:      make(chan struct{}, 1),
+		urgent:    make(chan struct{}, 1),
 		stopCh:    make(chan struct{}),
 		stopped:   make(chan struct{}),
 	}
@@ -104,9 +114,9 @@ func (s *Spool) enqueue(recs []*JobRecord, pos walPos) {
 	}
 }
 
-// applier puts batches into bbolt, all that are waiting in one
-// transaction, with the log position they reach. A failure leaves them in
-// the log, applied again at the next start.
+// applier puts batches into bbolt, all that arrived within applyGather
+// (or before a flush) in one transaction, with the log position they
+// reach. A failure leaves them in the log, applied again at the next start.
 func (s *Spool) applier() {
 	defer close(s.stopped)
 	for {
@@ -115,6 +125,13 @@ func (s *Spool) applier() {
 		case <-s.stopCh:
 			s.applyQueued()
 			return
+		}
+		// Gather first: one bbolt commit (and its fsyncs) then carries
+		// many group commits, and leaves the disk to them meanwhile.
+		select {
+		case <-time.After(applyGather):
+		case <-s.urgent:
+		case <-s.stopCh:
 		}
 		s.applyQueued()
 	}
@@ -170,6 +187,10 @@ func (s *Spool) applyQueued() {
 	}
 }
 
+// applyGather is how long the applier lets durable batches gather before
+// putting them in bbolt; they are visible meanwhile (pending).
+const applyGather = 10 * time.Millisecond
+
 // applyRetry is the pause before applying again after a database error.
 const applyRetry = time.Second
 
@@ -181,6 +202,10 @@ func (s *Spool) flush() {
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case s.urgent <- struct{}{}:
 	default:
 	}
 	select {
@@ -332,19 +357,25 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 	id := newJobID()
 	// A small document is encrypted in memory and goes to a segment with
 	// its batch; a large one is written to its own file now.
-	small, err := io.ReadAll(io.LimitReader(doc, maxSegmentDoc+1))
-	if err != nil {
+	buf := docBufs.Get().(*bytes.Buffer)
+	defer docBufs.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(doc, maxSegmentDoc+1)); err != nil {
 		return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 	}
+	small := buf.Bytes()
 	var (
+		err  error
 		key  []byte
 		size int64
 		loc  *docstore.Loc
 		seg  *docstore.Segment
 	)
 	if len(small) <= maxSegmentDoc {
+		sealed := blobBufs.Get().(*[]byte)
+		defer blobBufs.Put(sealed)
 		var blob []byte
-		if blob, key, err = docstore.Seal(small); err != nil {
+		if blob, key, err = docstore.SealTo(*sealed, small); err != nil {
 			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 		}
 		l, g, err := s.segs.Reserve(int64(len(blob)))
@@ -355,6 +386,7 @@ func (s *Spool) Spool(ctx context.Context, info ipp.JobInfo, doc io.Reader) (ipp
 			s.segs.Remove(l)
 			return ipp.Job{}, fmt.Errorf("agent: spool: %w", err)
 		}
+		*sealed = blob // the segment has a copy; the next job reuses it
 		s.docs.IndexSegment(id, l)
 		loc, seg, size = &l, g, int64(len(small))
 	} else if key, size, err = s.docs.WriteFile(id, io.MultiReader(bytes.NewReader(small), doc)); err != nil {

@@ -82,18 +82,38 @@ func (s *Segments) ids() ([]uint64, error) {
 
 // Seal encrypts a whole (small) document with a new key.
 func Seal(doc []byte) (blob, key []byte, err error) {
+	return SealTo(nil, doc)
+}
+
+// SealTo is Seal writing the blob into dst's space when it is big
+// enough, so callers can reuse one buffer per document.
+func SealTo(dst, doc []byte) (blob, key []byte, err error) {
 	key = make([]byte, KeySize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, nil, fmt.Errorf("docstore: key: %w", err)
 	}
-	var b bytes.Buffer
 	if len(doc) == 0 {
 		return nil, key, nil
 	}
-	if _, err := sio.Encrypt(&b, bytes.NewReader(doc), config(key)); err != nil {
+	// Sized up front: one allocation, where growing a buffer copies and
+	// clears the document several times (GC work on every print job).
+	size, err := sio.EncryptedSize(uint64(len(doc)))
+	if err != nil {
 		return nil, nil, fmt.Errorf("docstore: %w", err)
 	}
-	return b.Bytes(), key, nil
+	enc, err := sio.EncryptReader(bytes.NewReader(doc), config(key))
+	if err != nil {
+		return nil, nil, fmt.Errorf("docstore: %w", err)
+	}
+	if uint64(cap(dst)) >= size {
+		blob = dst[:size]
+	} else {
+		blob = make([]byte, size)
+	}
+	if _, err := io.ReadFull(enc, blob); err != nil {
+		return nil, nil, fmt.Errorf("docstore: %w", err)
+	}
+	return blob, key, nil
 }
 
 // Segment is an open segment file that documents are written into.
