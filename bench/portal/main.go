@@ -23,16 +23,17 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/edgeprint/edgeprint/bench/internal/simagent"
 	"github.com/edgeprint/edgeprint/certs"
 	"github.com/edgeprint/edgeprint/relay"
 	"github.com/edgeprint/edgeprint/relay/password"
 	"github.com/edgeprint/edgeprint/relay/store"
 	"github.com/edgeprint/edgeprint/relay/store/bolt"
-	"github.com/edgeprint/edgeprint/tunnel"
 )
 
 type options struct {
@@ -56,6 +57,9 @@ func main() {
 }
 
 const userPassword = "bench-password"
+
+// heldDoc is every held job's document.
+var heldDoc = []byte("%PDF-1.7 bench " + strings.Repeat("x", 4096))
 
 func run(ctx context.Context, o options, log *slog.Logger) error {
 	if o.users < 1 || o.held < 1 || o.jobs < o.users*o.held {
@@ -97,7 +101,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer ag.sess.Close()
+	defer ag.Close()
 	var printer struct{ ID string }
 	if err := apiCall(ctx, api, base, init.APIToken, "POST", "/api/v1/printers", map[string]any{"name": "Bench MFP", "address": "192.0.2.10", "protocol": "raw9100"}, &printer); err != nil {
 		return err
@@ -110,7 +114,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		for range o.held {
 			id := randomID()
 			heldJobs[i] = append(heldJobs[i], id)
-			g.Go(func() error { return ag.upload(gctx, id, uid) })
+			g.Go(func() error { return ag.Upload(gctx, id, uid, heldDoc) })
 		}
 	}
 	if err := g.Wait(); err != nil {
@@ -154,7 +158,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		return err
 	}
 	wall := time.Since(t0)
-	fmt.Printf("\n%d concurrent portal users, %d stored jobs, %d released, wall %v\n", o.users, o.jobs, ag.released(), wall.Round(time.Millisecond))
+	fmt.Printf("\n%d concurrent portal users, %d stored jobs, %d released, wall %v\n", o.users, o.jobs, ag.n.Load(), wall.Round(time.Millisecond))
 	fmt.Printf("%-8s %7s %9s %9s %9s %9s %9s\n", "op", "count", "p50", "p90", "p99", "max", "req/s")
 	for _, op := range []string{"list", "release", "all"} {
 		var ds []time.Duration
@@ -258,19 +262,14 @@ func apiCall(ctx context.Context, c *http.Client, base, token, method, path stri
 	return nil
 }
 
-// benchAgent is an agent that "prints" by downloading the document.
+// benchAgent is the simulated agent and how many jobs it printed.
 type benchAgent struct {
-	sess *tunnel.Session
-	mu   sync.Mutex
-	n    int
+	*simagent.Agent
+	n atomic.Int64
 }
 
-func (a *benchAgent) released() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.n
-}
-
+// connectAgent registers an agent with an activation code, as an admin
+// does, and connects it.
 func connectAgent(ctx context.Context, api *http.Client, base, pin string, init relay.InitResult) (*benchAgent, error) {
 	var code struct{ Code string }
 	if err := apiCall(ctx, api, base, init.APIToken, "POST", "/api/v1/activation-codes", nil, &code); err != nil {
@@ -286,74 +285,13 @@ func connectAgent(ctx context.Context, api *http.Client, base, pin string, init 
 		"email": "admin@bench.example", "password": init.AdminPassword, "machine_hash": machine, "name": "bench-pc", "version": "bench"}, &reg); err != nil {
 		return nil, err
 	}
-	h := http.Header{}
-	h.Set("Authorization", "Bearer "+reg.AgentID+"."+reg.Secret)
-	h.Set("X-Edgeprint-Machine", machine)
-	sess, err := tunnel.Dial(ctx, "wss"+strings.TrimPrefix(base, "https")+"/api/v1/agents/tunnel", h, certs.PinnedConfig(pin))
+	a := &benchAgent{}
+	ag, err := simagent.Dial(ctx, base, pin, reg.AgentID, reg.Secret, machine, func(string, int64) { a.n.Add(1) })
 	if err != nil {
 		return nil, err
 	}
-	a := &benchAgent{sess: sess}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /relay/v1/config", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	mux.HandleFunc("POST /relay/v1/release", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			JobID string `json:"job_id"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, `{"error":"bad"}`, http.StatusBadRequest)
-			return
-		}
-		dreq, _ := http.NewRequestWithContext(r.Context(), "GET", "http://peer/agent/v1/jobs/"+req.JobID+"/document", nil)
-		resp, err := sess.Client().Do(dreq)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			http.Error(w, `{"error":"download"}`, http.StatusBadGateway)
-			return
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		a.mu.Lock()
-		a.n++
-		a.mu.Unlock()
-		_, _ = w.Write([]byte(`{"state":"printed"}`))
-	})
-	go func() { _ = sess.Serve(mux) }()
-	// The relay answers once it has registered the tunnel.
-	for i := 0; ; i++ {
-		req, _ := http.NewRequestWithContext(ctx, "GET", "http://peer/agent/v1/config", nil)
-		resp, err := sess.Client().Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return a, nil
-			}
-		}
-		if i > 50 {
-			return nil, fmt.Errorf("tunnel not served: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func (a *benchAgent) upload(ctx context.Context, id, userID string) error {
-	doc := "%PDF-1.7 bench " + strings.Repeat("x", 4096)
-	req, err := http.NewRequestWithContext(ctx, "PUT", "http://peer/agent/v1/jobs/"+id, strings.NewReader(doc))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("X-Edgeprint-User", userID)
-	req.Header.Set("X-Edgeprint-Job-Name", "held-"+id[:8]+".pdf")
-	req.Header.Set("Content-Type", "application/pdf")
-	resp, err := a.sess.Client().Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("upload: %d %s", resp.StatusCode, b)
-	}
-	return nil
+	a.Agent = ag
+	return a, nil
 }
 
 type portalUser struct {
